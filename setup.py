@@ -20,6 +20,7 @@ setuptools.setup(
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=['attnrepro', 'attnrepro.*']),
     include_package_data=True,
+    package_data={'attnrepro': ['published/*.csv']},
     install_requires=requirements,
     extras_require={'dev': dev_requirements},
     python_requires='>=' + cfg['min_python'],
