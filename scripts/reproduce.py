@@ -63,7 +63,7 @@ def main(argv=None) -> int:
     ap.add_argument('--papers', nargs='*', default=None, help='paper keys (notebook names without NN_); default: all')
     ap.add_argument('--nbs-dir', type=Path, default=root/'nbs', help='where the notebooks are (default: nbs/)')
     ap.add_argument('--results-dir', type=Path, default=None,
-                    help='results root (default: results/; exported as $ATTNREPRO_RESULTS to the notebooks)')
+                    help='results root (default: results/, for smoke build/smoke_results/reproduce/; exported as $ATTNREPRO_RESULTS to the notebooks)')
     ap.add_argument('--list', action='store_true', help='list the experiment notebooks and exit')
     a = ap.parse_args(argv)
     nbs = find_notebooks(a.nbs_dir.resolve(), a.papers)
@@ -71,6 +71,10 @@ def main(argv=None) -> int:
         for nb in nbs: print(f"{paper_key(nb):28s} {nb}")
         return 0
     if not nbs: sys.exit(f"no experiment notebooks (a code cell tagged 'parameters') in {a.nbs_dir}")
+    # The notebooks write where $ATTNREPRO_RESULTS points. A smoke run is a check that everything runs: by default it
+    # writes its tables and summary to build/smoke_results/reproduce/, leaving the committed quick/full results alone.
+    if a.results_dir is None and 'ATTNREPRO_RESULTS' not in os.environ:
+        a.results_dir = root/'build'/'smoke_results'/'reproduce' if a.profile == 'smoke' else root/'results'
     if a.results_dir is not None: os.environ['ATTNREPRO_RESULTS'] = str(a.results_dir.resolve())
     os.environ.setdefault('MPLBACKEND', 'Agg')
     from attnrepro.results import results_root, write_summary

@@ -13,7 +13,8 @@ def run(nb: Path, flags: str, timeout: int):
     t0 = time.time()
     cmd = [str(bindir/'nbdev_test'), '--path', str(nb), '--n_workers', '0'] + (['--flags', flags] if flags else [])
     try:
-        r = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=timeout)
+        env = {k: v for k, v in os.environ.items() if k != 'ATTNREPRO_RESULTS'}  # tests never write to results/
+        r = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=timeout, env=env)
         ok, out = r.returncode == 0, r.stdout + r.stderr
     except subprocess.TimeoutExpired:
         ok, out = False, f"timed out after {timeout} s"
