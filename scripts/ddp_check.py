@@ -42,7 +42,9 @@ def main():
     rec = {'rank': info.rank, 'world': info.world, 'local_batch': tr.local_batch, 'evals': tr.counter['evals'],
            'losses': [h['loss'] for h in hist], 'backend': torch.distributed.get_backend() if info.world > 1 else None}
     (out/f'rank{info.rank}.json').write_text(json.dumps(rec))
-    if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
+    if torch.distributed.is_initialized():   # every rank has written its record: tear down together, not while a peer
+        torch.distributed.barrier()          # still talks to us (a lone early teardown once aborted rank 1 under load)
+        torch.distributed.destroy_process_group()
 
 if __name__ == '__main__':
     main()
