@@ -4,11 +4,11 @@
 
 # %% ../nbs/06_kernels.ipynb #9a0b32df
 from __future__ import annotations
-import os, re, sys, hashlib, platform, threading, warnings, functools
+import os, re, sys, fcntl, struct, shutil, hashlib, platform, tempfile, threading, warnings, functools, contextlib
 from pathlib import Path
 from typing import Callable
 import torch
-from .core import build_dir
+from .core import repo_root
 
 # %% auto #0
 __all__ = ['DEFAULT_CFLAGS', 'DEFAULT_LDFLAGS', 'DEFAULT_CUDA_CFLAGS', 'IMPLS', 'KERNEL_DEVICE', 'extensions_dir',
@@ -21,10 +21,9 @@ DEFAULT_LDFLAGS = ('-fopenmp',)
 DEFAULT_CUDA_CFLAGS = ('-O3',)
 
 def extensions_dir() -> Path:
-    "`$TORCH_EXTENSIONS_DIR` when set (the Makefile sets `build/torch_extensions`), else `<repo>/build/torch_extensions`."
+    "`$TORCH_EXTENSIONS_DIR` when set, else `<repo>/build/torch_extensions` (created when an extension is built, not here)."
     env = os.environ.get('TORCH_EXTENSIONS_DIR')
-    if env: p = Path(env).expanduser(); p.mkdir(parents=True, exist_ok=True); return p
-    return build_dir('torch_extensions')
+    return Path(env).expanduser() if env else repo_root()/'build'/'torch_extensions'
 
 @functools.cache
 def _cpu_fingerprint() -> str:
@@ -79,29 +78,80 @@ def cuda_build_possible() -> tuple[bool, str]:
     if cpp_extension.CUDA_HOME is None: return False, 'the CUDA toolkit (nvcc, CUDA_HOME) was not found'
     return True, ''
 
+# %% ../nbs/06_kernels.ipynb #3c1f5a20
+def _build_folder(name: str, key: str) -> Path:
+    "The writable build folder of extension `key`, created; else `KernelBuildError` naming it and `TORCH_EXTENSIONS_DIR`."
+    d = extensions_dir()/key
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=d): pass                 # writable, not only present
+        return d
+    except OSError as e:
+        env = os.environ.get('TORCH_EXTENSIONS_DIR')
+        raise KernelBuildError(name, f"{type(e).__name__}: {e}", reason=(
+            f"cannot use the build folder {d} ({e.strerror or e}); TORCH_EXTENSIONS_DIR is "
+            f"{repr(env) if env else 'unset (default build/torch_extensions)'}: point it to a writable folder")) from None
+
+@contextlib.contextmanager
+def _exclusive(d: Path):
+    """Hold an OS lock on `d` while building or loading. torch's own lock file (`d/lock`) outlives a build that was killed
+    and then makes every later load wait forever; under our lock no other process can be building, so it is stale."""
+    with open(d.with_name(d.name + '.flock'), 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            stale = d/'lock'
+            if stale.exists():
+                warnings.warn(f"removing the stale build lock {stale} (left by an interrupted build)", RuntimeWarning, stacklevel=3)
+                stale.unlink(missing_ok=True)
+            yield
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
+
+def _library_intact(so: Path) -> bool:
+    "False for an ELF shared library cut short (its section table, which linkers write last, ends past the file's end)."
+    with open(so, 'rb') as f: head = f.read(64)
+    if len(head) < 64 or head[:4] != b'\x7fELF': return False
+    if head[4] != 2: return True                                  # not ELF64: not checked
+    order = '<' if head[5] == 1 else '>'
+    shoff, = struct.unpack_from(order + 'Q', head, 0x28); shentsize, shnum = struct.unpack_from(order + 'HH', head, 0x3A)
+    return so.stat().st_size >= shoff + shentsize*shnum
+
+def _load_inline(key: str, d: Path, **kw):
+    from torch.utils.cpp_extension import load_inline
+    return load_inline(name=key, build_directory=str(d), **kw)
+
 def load_extension(name: str, cpp_sources, cuda_sources=None, functions=None, extra_cflags=DEFAULT_CFLAGS,
                    extra_cuda_cflags=DEFAULT_CUDA_CFLAGS, extra_ldflags=DEFAULT_LDFLAGS, verbose: bool = False):
     """Build (first time) or load the extension `name` from C++ (and optional CUDA) sources with `load_inline`.
-    `functions`: names (or {name: docstring}) to bind from `cpp_sources`. Returns the module; raises `KernelBuildError`."""
+    `functions`: names (or {name: docstring}) to bind from `cpp_sources`. Returns the module; raises `KernelBuildError`
+    for every way it can fail: no CUDA, an unusable build folder, a compiler error, a broken earlier build (a build
+    folder left by an interrupted build is wiped and built once more before giving up)."""
     key = extension_name(name, cpp_sources, cuda_sources, functions, extra_cflags, extra_cuda_cflags, extra_ldflags)
     with _LOCK:
         if key in _CACHE: return _CACHE[key]
         if key in _FAILED: raise _FAILED[key]  # a broken source is not recompiled at every call
-        if cuda_sources:
-            ok, why = cuda_build_possible()
-            if not ok:
-                _FAILED[key] = err = KernelBuildError(name, why, reason=f"CUDA kernel unavailable: {why}")
-                raise err
-        from torch.utils.cpp_extension import load_inline
-        d = extensions_dir()/key; d.mkdir(parents=True, exist_ok=True)
         try:
-            mod = load_inline(name=key, cpp_sources=_as_list(cpp_sources), cuda_sources=_as_list(cuda_sources) or None,
-                              functions=functions, extra_cflags=_as_list(extra_cflags),
-                              extra_cuda_cflags=_as_list(extra_cuda_cflags) or None, extra_ldflags=_as_list(extra_ldflags),
-                              build_directory=str(d), verbose=verbose, with_cuda=bool(cuda_sources))
-        except Exception as e:  # load_inline raises RuntimeError with the ninja/compiler output in its message
-            _FAILED[key] = err = KernelBuildError(name, f"{type(e).__name__}: {e}")
-            raise err from e
+            if cuda_sources:
+                ok, why = cuda_build_possible()
+                if not ok: raise KernelBuildError(name, why, reason=f"CUDA kernel unavailable: {why}")
+            d = _build_folder(name, key)
+            kw = dict(cpp_sources=_as_list(cpp_sources), cuda_sources=_as_list(cuda_sources) or None, functions=functions,
+                      extra_cflags=_as_list(extra_cflags), extra_cuda_cflags=_as_list(extra_cuda_cflags) or None,
+                      extra_ldflags=_as_list(extra_ldflags), verbose=verbose, with_cuda=bool(cuda_sources))
+            with _exclusive(d):
+                earlier, so = (d/'build.ninja').exists(), d/f'{key}.so'
+                if so.exists() and not _library_intact(so):   # dlopen of a truncated library kills the process (SIGBUS)
+                    warnings.warn(f"{so} is cut short (an interrupted build); rebuilding it", RuntimeWarning, stacklevel=2)
+                    so.unlink()
+                try: mod = _load_inline(key, d, **kw)
+                except Exception as e:            # load_inline raises RuntimeError with the ninja/compiler output
+                    if not earlier: raise KernelBuildError(name, f"{type(e).__name__}: {e}") from e
+                    warnings.warn(f"the earlier build in {d} does not load ({type(e).__name__}); rebuilding it from scratch",
+                                  RuntimeWarning, stacklevel=2)
+                    shutil.rmtree(d); _build_folder(name, key)
+                    try: mod = _load_inline(key, d, **kw)
+                    except Exception as e2: raise KernelBuildError(name, f"{type(e2).__name__}: {e2}") from e2
+        except KernelBuildError as err:
+            _FAILED[key] = err; raise
         _CACHE[key] = mod
         return mod
 
