@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_training.ipynb #d219627c
 from __future__ import annotations
-import os, math, time, random, warnings, tempfile, datetime, contextlib
+import os, re, glob, math, time, pickle, random, warnings, tempfile, datetime, contextlib
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
@@ -19,8 +19,8 @@ from .core import seed_everything, get_device, deterministic
 # %% auto #0
 __all__ = ['LOSSES', 'SCHEDULES', 'OPTIMIZERS', 'CKPT_FORMAT', 'SyntheticBatches', 'TinySR', 'TrainConfig', 'charbonnier_loss',
            'pixel_loss', 'lr_factor', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'unwrap',
-           'load_weights', 'load_model', 'DistInfo', 'dist_info', 'init_distributed', 'shard', 'make_optimizer',
-           'Trainer', 'tile_protocol', 'tiled_forward', 'count_params', 'model_summary']
+           'load_weights', 'load_model', 'DistInfo', 'dist_info', 'init_distributed', 'shard', 'TrainingDiverged',
+           'make_optimizer', 'Trainer', 'tile_protocol', 'tiled_forward', 'count_params', 'model_summary']
 
 # %% ../nbs/03_training.ipynb #64a240f6
 class SyntheticBatches:
@@ -80,6 +80,7 @@ class TrainConfig:
     best_metric: str = 'psnr'
     best_mode: str = 'max'
     grad_clip: float|None = None    # max global gradient norm
+    diverge_factor: float|None = 1e4  # stop when |loss| > diverge_factor·|first loss| (a non-finite loss always stops)
     seed: int = 0
 
     def __post_init__(self):
@@ -91,6 +92,8 @@ class TrainConfig:
             raise ValueError("TrainConfig needs a budget: set max_iters and/or max_minutes")
         if self.max_iters is not None and (int(self.max_iters) != self.max_iters or self.max_iters < 0):
             raise ValueError(f"max_iters={self.max_iters!r} must be an integer ≥ 0")
+        if self.diverge_factor is not None and not self.diverge_factor > 1:
+            raise ValueError(f"diverge_factor={self.diverge_factor!r} must be > 1 (or None: stop only at a non-finite loss)")
         if self.max_minutes is not None and not self.max_minutes > 0: raise ValueError(f"max_minutes={self.max_minutes!r} must be > 0")
         for name in ('batch_size', 'eval_every', 'ckpt_every', 'log_every'):
             if int(getattr(self, name)) != getattr(self, name) or getattr(self, name) < 1:
@@ -173,6 +176,8 @@ def save_checkpoint(path, state: dict) -> Path:
     "Atomically write `state` (tensors and plain types only, checked first) to `path`."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     _check_plain(state)
+    for stale in path.parent.glob(f'.{glob.escape(path.name)}.*.tmp'):   # left by a save that was killed
+        with contextlib.suppress(OSError): stale.unlink()
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
     try:
         with os.fdopen(fd, 'wb') as f:
@@ -184,13 +189,25 @@ def save_checkpoint(path, state: dict) -> Path:
     return path
 
 def load_checkpoint(path, map_location='cpu') -> dict:
-    "Load a checkpoint with `torch.load(weights_only=True)`; a missing, corrupt or unsafe file raises an error naming it."
+    """Load a checkpoint with `torch.load(weights_only=True)`. A missing, corrupt or unsafe file raises an error naming it,
+    saying what is wrong and what to do."""
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"checkpoint not found: {path}")
     try: return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        found = re.findall(r'GLOBAL ([\w.]+)', str(e))
+        raise RuntimeError(
+            f"refusing to load checkpoint {path}: it holds objects other than tensors and plain Python types "
+            f"({'the pickled global ' + found[0] if found else str(e).strip().splitlines()[-1]}), and unpickling them could "
+            "run code from the file. attnrepro loads weights only. If you made this file yourself and trust it, convert it "
+            "once in a trusted session: torch.load(path, weights_only=False), then save only its tensors "
+            "(e.g. save_checkpoint(new_path, {'model': model.state_dict()})).") from e
     except Exception as e:
-        raise RuntimeError(f"cannot load checkpoint {path}: the file is corrupt or truncated, or holds objects other than "
-                           f"tensors and plain Python types ({type(e).__name__}: {str(e)[:300]})") from e
+        first = (str(e).strip().splitlines() or [''])[0]
+        raise RuntimeError(
+            f"cannot load checkpoint {path}: the file is truncated or corrupt ({type(e).__name__}: {first}). A save that was "
+            "killed cannot cause this (saves are atomic); a full disk or a copy cut short can. Delete the file to start that "
+            "run afresh (or train with fit(resume=False)), or use another copy, e.g. best.pt beside it.") from e
 
 # %% ../nbs/03_training.ipynb #c937c5fa
 def unwrap(model: nn.Module) -> nn.Module:
@@ -271,7 +288,10 @@ def _to(x, device):
 
 # %% ../nbs/03_training.ipynb #a29e2174
 _RESERVED = ('iteration', 'loss', 'lr', 'elapsed')
-_BUDGET_KEYS = ('max_iters', 'max_minutes', 'eval_every', 'ckpt_every', 'log_every')
+_BUDGET_KEYS = ('max_iters', 'max_minutes', 'eval_every', 'ckpt_every', 'log_every', 'diverge_factor')
+
+class TrainingDiverged(FloatingPointError):
+    "The loss became non-finite or exploded; raised before that step changed the weights."
 
 def make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
     "The optimiser `cfg` describes, over `params` (parameters or parameter-group dicts)."
@@ -303,7 +323,7 @@ class Trainer:
         self.criterion = pixel_loss(cfg.loss, cfg.charbonnier_eps)
         self.progress = progress and self.dist.main
         self.iteration, self.elapsed, self.history, self.local_batch = 0, 0.0, [], None
-        self.best, self.best_iteration, self.stopped_by = None, None, None
+        self.best, self.best_iteration, self.stopped_by, self.first_loss = None, None, None, None
 
     # --- one step -------------------------------------------------------------------------------------------------
     def compute_loss(self, inputs, targets) -> torch.Tensor:
@@ -323,11 +343,27 @@ class Trainer:
         inputs, targets = _to(inputs, self.device), _to(targets, self.device)
         loss = self.compute_loss(inputs, targets)
         if w is not None and w != 1: loss = loss*w
+        self.check_loss(loss)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         if self.cfg.grad_clip: torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
         self.opt.step()
         return loss.detach()
+
+    def check_loss(self, loss: torch.Tensor):
+        "Every step, before `backward`: stop at the first non-finite loss, or one `diverge_factor`× the first loss."
+        v = loss.detach().float().reshape(1)
+        if self.dist.world > 1: v = v.clone(); dist.all_reduce(v)     # every rank stops at the same step
+        v, f = v.item(), self.cfg.diverge_factor                       # one scalar copy: µs on the CPU
+        if self.first_loss is None and math.isfinite(v) and v != 0: self.first_loss = abs(v)
+        if math.isfinite(v) and not (f and self.first_loss and abs(v) > f*self.first_loss): return
+        where = f"in {self.ckpt_dir}" if self.ckpt_dir is not None else "(no ckpt_dir)"
+        raise TrainingDiverged(
+            f"training diverged at iteration {self.iteration + 1}: loss {v:.4g}"
+            + ('' if not math.isfinite(v) else f", {abs(v)/self.first_loss:.3g}× the first loss {self.first_loss:.4g} "
+               f"(diverge_factor={f:g})") + f". Stopped before this step reached the weights (they are those after iteration "
+            f"{self.iteration}); the checkpoints {where} are untouched. Lower the learning rate (lr={self.cfg.lr:g}), set "
+            "grad_clip, or check the data normalisation (inputs and targets in the range the model expects).")
 
     # --- evaluation, state ----------------------------------------------------------------------------------------
     def evaluate(self, step_scheduler: bool = True) -> dict:
@@ -359,6 +395,7 @@ class Trainer:
                 'scheduler': self.sched.state_dict() if self.sched is not None else None, 'rng': rng_state(),
                 'batches': self.batches.state_dict() if hasattr(self.batches, 'state_dict') else None,
                 'iteration': self.iteration, 'elapsed': self.elapsed, 'history': self.history, 'stopped_by': self.stopped_by,
+                'first_loss': self.first_loss,
                 'best': {'metric': self.cfg.best_metric, 'value': self.best, 'iteration': self.best_iteration},
                 'world_size': self.dist.world, 'torch': str(torch.__version__),
                 'saved': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}
@@ -384,6 +421,7 @@ class Trainer:
         set_rng_state(ck['rng'])
         self.iteration, self.elapsed, self.history = ck['iteration'], ck['elapsed'], list(ck['history'])
         self.best, self.best_iteration, self.stopped_by = ck['best']['value'], ck['best']['iteration'], ck['stopped_by']
+        self.first_loss = ck.get('first_loss')                       # absent in checkpoints older than the check
 
     def save(self, path=None) -> Path|None:
         "Write the state to `path` (default `ckpt_dir/last.pt`) — on rank 0 only."

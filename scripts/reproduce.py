@@ -4,13 +4,16 @@
 An experiment notebook is an `nbs/NN_name.ipynb` with a code cell tagged `parameters`; its paper key is the name
 without the `NN_` prefix (10_bicubic -> bicubic). Each runs with `PROFILE` injected, in `nbs/` as working directory;
 the executed copy is kept as `results/_executed/<profile>/<notebook>` (gitignored). Before a notebook runs, its
-`results/<paper>/` folder is copied aside; when the notebook fails the folder is put back as it was, so a failure
-never leaves half-written results. At the end: a summary with the time of each notebook, `results/README.md`
+`results/<paper>/` folder is copied aside (`results/.reproduce-snapshots/<paper>`); when the notebook fails, or the run is
+stopped by SIGINT (Ctrl-C) or SIGTERM, the notebook's processes (papermill and its kernel) are ended first and the folder
+is put back byte for byte, so no way of stopping leaves half-written results. A run killed outright (SIGKILL) leaves the
+snapshot behind, and the next run restores it before anything else. Papermill runs in a child process and streams the
+cells' output (`--log-output`), so a long notebook shows its progress. At the end: a summary with the time of each notebook, `results/README.md`
 rebuilt with `attnrepro.results.write_summary()`, and a non-zero exit status when any notebook failed.
 
     python scripts/reproduce.py --profile quick --papers bicubic lcoan
 """
-import argparse, json, os, re, shutil, sys, tempfile, time, traceback
+import argparse, contextlib, json, os, re, shutil, signal, subprocess, sys, time, traceback
 from pathlib import Path
 
 root = Path(__file__).resolve().parents[1]
@@ -28,34 +31,99 @@ def is_experiment(nb: Path) -> bool:
 def find_notebooks(nbs_dir: Path, papers=None) -> list:
     found = [nb for nb in sorted(nbs_dir.glob('*.ipynb')) if is_experiment(nb)]
     if papers:
-        known = {paper_key(nb): nb for nb in found}
+        papers, known = list(dict.fromkeys(papers)), {paper_key(nb): nb for nb in found}  # 'x x' runs x once
         unknown = [p for p in papers if p not in known]
         if unknown: sys.exit(f"unknown paper(s) {unknown}; experiment notebooks in {nbs_dir}: {sorted(known)}")
         found = [known[p] for p in papers]
     return found
 
+SNAPSHOTS = '.reproduce-snapshots'   # under the results root (gitignored): a paper's folder as it was before its run
+
 def snapshot(folder: Path, into: Path):
-    "Copy `folder` aside (or note that it did not exist)."
-    if folder.exists(): shutil.copytree(folder, into/'copy')
+    "Copy `folder` aside into `into` (a marker file records that `folder` did not exist); atomic: a half-made copy is never used."
+    tmp = into.with_name(into.name + '.partial'); shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
+    if folder.exists(): shutil.copytree(folder, tmp/'copy', symlinks=True)
+    else: (tmp/'absent').touch()
+    os.replace(tmp, into)
 
 def restore(folder: Path, into: Path):
-    "Put `folder` back exactly as `snapshot` saw it."
-    if folder.exists(): shutil.rmtree(folder)
-    if (into/'copy').exists(): shutil.copytree(into/'copy', folder)
+    "Put `folder` back exactly as `snapshot` saw it, then drop the snapshot. Each step can be redone after a crash."
+    if not into.exists(): return
+    new, old = folder.with_name(folder.name + '.restoring'), folder.with_name(folder.name + '.replaced')
+    shutil.rmtree(new, ignore_errors=True)
+    if (into/'copy').exists(): shutil.copytree(into/'copy', new, symlinks=True)
+    if folder.exists(): shutil.rmtree(old, ignore_errors=True); os.replace(folder, old)
+    if new.exists(): os.replace(new, folder)
+    shutil.rmtree(old, ignore_errors=True); shutil.rmtree(into)
 
-def run_one(nb: Path, profile: str, results: Path, executed: Path) -> tuple:
-    import papermill as pm
-    folder, t0 = results/paper_key(nb), time.time()
-    with tempfile.TemporaryDirectory(prefix='reproduce-') as tmp:
-        snapshot(folder, Path(tmp))
-        try:
-            pm.execute_notebook(str(nb), str(executed/nb.name), parameters={'PROFILE': profile}, kernel_name='python3',
-                                cwd=str(nb.parent), progress_bar=False)
-            return True, time.time() - t0, ''
-        except Exception as e:  # papermill raises PapermillExecutionError (and others) for a failed notebook
-            restore(folder, Path(tmp))
-            msg = str(e).strip().splitlines()
-            return False, time.time() - t0, (msg[-1] if msg else type(e).__name__)
+def restore_leftovers(results: Path):
+    "Snapshots left by a run that was killed outright (SIGKILL, power loss): restore those papers first."
+    for into in sorted((results/SNAPSHOTS).glob('*')):
+        if into.name.endswith('.partial'): shutil.rmtree(into); continue   # died while copying: the folder is untouched
+        print(f"a previous run stopped while {into.name} was running: restoring results/{into.name}/ from its snapshot", flush=True)
+        restore(results/into.name, into)
+
+class Stop:
+    "SIGINT/SIGTERM only set a flag: the loop then stops the notebook's processes and restores its results."
+    def __init__(self): self.signum = None
+    def __call__(self, signum, frame):
+        if self.signum is None: print(f"\n{signal.Signals(signum).name}: stopping the notebook and restoring its results ...", flush=True)
+        self.signum = self.signum or signum
+    def install(self):
+        for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, self)
+
+def descendants(pid: int) -> list:
+    "All live descendants of `pid` (the Jupyter kernel runs in a session of its own, so a process-group kill misses it)."
+    kids = {}
+    for st in Path('/proc').glob('[0-9]*/stat'):
+        try: fields = st.read_text().rsplit(')', 1)[1].split()
+        except OSError: continue
+        kids.setdefault(int(fields[1]), []).append(int(st.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        for k in kids.get(todo.pop(), []): out.append(k); todo.append(k)
+    return out
+
+def _alive(pid: int) -> bool:
+    "Running (a zombie waiting for its parent to reap it is not)."
+    try: return Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0] != 'Z'
+    except OSError: return False
+
+def kill_tree(proc: subprocess.Popen, grace: float = 5.0):
+    "SIGTERM the process and every descendant, SIGKILL what still runs after `grace` seconds; reap the process."
+    pids = [proc.pid] + descendants(proc.pid)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for p in pids:
+            with contextlib.suppress(ProcessLookupError): os.kill(p, sig)
+        deadline = time.time() + grace
+        while pids and time.time() < deadline:
+            proc.poll(); time.sleep(0.05)                          # poll() reaps our own child
+            pids = [p for p in pids if _alive(p)]
+        if not pids: break
+    proc.wait()
+
+def _die_with_parent():
+    """In the child: a new session (the terminal's Ctrl-C reaches only us, and we stop the child in order), and on Linux
+    SIGTERM when we die, even by SIGKILL (the kernel then exits too: ipykernel watches its parent)."""
+    if sys.platform.startswith('linux'):
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+
+def run_one(nb: Path, profile: str, results: Path, executed: Path, stop: Stop) -> tuple:
+    """Run one notebook with papermill in a child process, `results/<paper>/` snapshotted before. On failure, SIGINT or
+    SIGTERM the child and the kernel are stopped first and the folder is restored byte for byte."""
+    folder, into, t0 = results/paper_key(nb), results/SNAPSHOTS/paper_key(nb), time.time()
+    snapshot(folder, into)
+    cmd = [sys.executable, '-m', 'papermill', str(nb), str(executed/nb.name), '-p', 'PROFILE', profile, '-k', 'python3',
+           '--cwd', str(nb.parent), '--log-output', '--no-progress-bar']
+    proc = None if stop.signum else subprocess.Popen(cmd, start_new_session=True, preexec_fn=_die_with_parent)
+    while proc is not None and proc.poll() is None and not stop.signum: time.sleep(0.2)
+    if proc is not None and proc.poll() is None: kill_tree(proc)
+    ok = proc is not None and proc.returncode == 0 and not stop.signum
+    if ok: shutil.rmtree(into); return True, time.time() - t0, ''
+    restore(folder, into)
+    why = signal.Signals(stop.signum).name if stop.signum else f"papermill exited with {proc.returncode} (the error is above)"
+    return False, time.time() - t0, why
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -81,13 +149,19 @@ def main(argv=None) -> int:
     results = results_root()
     executed = results/'_executed'/a.profile
     executed.mkdir(parents=True, exist_ok=True)
+    stop = Stop(); stop.install()
+    restore_leftovers(results)
     print(f"profile {a.profile}: {len(nbs)} notebook(s) -> {results}", flush=True)
     done, t_all = [], time.time()
     for nb in nbs:
         print(f"--> {nb.name} ...", flush=True)
-        ok, dt, msg = run_one(nb, a.profile, results, executed)
+        ok, dt, msg = run_one(nb, a.profile, results, executed, stop)
         done.append((nb, ok, dt, msg))
-        print(f"    {'ok' if ok else 'FAILED'} in {dt:.0f} s" + ('' if ok else f": {msg}"), flush=True)
+        print(f"    {'ok' if ok else 'FAILED'} in {dt:.0f} s" + ('' if ok else f": {msg}; results/{paper_key(nb)}/ restored as it was"), flush=True)
+        if stop.signum:
+            print(f"stopped by {signal.Signals(stop.signum).name}: {nb.name} was interrupted and its results restored; "
+                  f"{len(nbs) - len(done)} notebook(s) not run; results/README.md not rebuilt", flush=True)
+            return 128 + stop.signum
     print(f"\nsummary (profile {a.profile}, executed notebooks in {executed}):")
     for nb, ok, dt, msg in done:
         print(f"  {'ok    ' if ok else 'FAILED'}  {nb.name:40s} {dt:8.1f} s" + ('' if ok else f"  {msg[:120]}"))
