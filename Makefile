@@ -17,11 +17,13 @@ help:  ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-12s %s\n", $$1, $$2}'
 	@echo "  variables: PROFILE=smoke|quick|full (reproduce; default quick), PAPERS='bicubic lcoan ...', WORKERS=2 (test)"
 
+# editable_mode=compat puts the repository root on sys.path, so that a clone named `attnrepro` in the working directory
+# is not imported as a namespace package in place of the package (its results/ folder would shadow attnrepro.results).
 $(VENV)/.installed: settings.ini setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip 'setuptools<81' wheel
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev]' --config-settings editable_mode=compat
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 

@@ -19,8 +19,8 @@ from .core import data_root, build_dir
 __all__ = ['REGISTRY', 'IMAGE_EXTS', 'IMRESIZE_VERSION', 'LR_CACHE_STATS', 'DatasetInfo', 'dataset_info', 'DatasetMissingError',
            'DatasetCorruptError', 'ImageReadError', 'read_image', 'to_rgb', 'file_sha256', 'dataset_dir',
            'read_manifest', 'verify', 'write_manifest', 'require', 'available', 'ImageSet', 'load_images',
-           'reference_lr', 'check_scale', 'modcrop', 'resize_weights', 'imresize', 'imresize_float', 'LRHRPairs',
-           'lr_hr_pairs', 'make_lr', 'training_set', 'PatchSampler', 'extract_patches']
+           'reference_lr', 'check_scale', 'ImageTooSmallError', 'modcrop', 'resize_weights', 'imresize',
+           'imresize_float', 'LRHRPairs', 'lr_hr_pairs', 'make_lr', 'training_set', 'PatchSampler', 'extract_patches']
 
 # %% ../nbs/01_data.ipynb #ffd669d0
 _ENV = "The data root is {root}; set the environment variable ATTNREPRO_DATA to use another one."
@@ -255,10 +255,16 @@ def check_scale(scale) -> int:
         raise ValueError(f"SR scale must be an integer between 2 and 64, got {scale!r}")
     return int(scale)
 
-def modcrop(img: np.ndarray, s: int) -> np.ndarray:
-    "Crop H and W down to multiples of `s`."
+class ImageTooSmallError(ValueError):
+    "An image smaller than the SR scale: its LR image would have no pixels."
+
+def modcrop(img: np.ndarray, s: int, name: str = 'an image') -> np.ndarray:
+    "Crop H and W down to multiples of `s`; `ImageTooSmallError` (naming `name`) when a side is shorter than `s`."
     if isinstance(s, bool) or not float(s).is_integer() or s < 1: raise ValueError(f"modcrop needs an integer s ≥ 1, got {s!r}")
     s = int(s); h, w = img.shape[:2]
+    if h < s or w < s:
+        raise ImageTooSmallError(f"{name} is {h}×{w} pixels, smaller than the scale ×{s}: its LR image would be empty. "
+                                 f"Use images of at least {s}×{s} pixels (remove this one from the set, or use a smaller scale).")
     return img[:h - h % s, :w - w % s]
 
 # %% ../nbs/01_data.ipynb #4c4174eb
@@ -303,6 +309,7 @@ def _resize_axis(x, n_out, scale, axis, antialias, rnd):
 def _imresize(x, scale, out_shape, antialias, rnd):
     if x.ndim not in (2, 3): raise ValueError(f"expected H×W or H×W×C, got shape {x.shape}")
     hw = x.shape[:2]
+    if min(hw) < 1: raise ImageTooSmallError(f"cannot resize an image with no pixels (shape {x.shape})")
     if (scale is None) == (out_shape is None): raise ValueError("give exactly one of scale or out_shape")
     if scale is not None:
         if not (np.isscalar(scale) and scale > 0): raise ValueError(f"scale must be a positive number, got {scale!r}")
@@ -338,13 +345,13 @@ def _save_png_atomic(arr: np.ndarray, path: Path):
 def _lr_key(hr_id: str, s: int) -> str:
     return hashlib.sha256(f"{IMRESIZE_VERSION}|x{s}|{hr_id}|Pillow {PIL.__version__}".encode()).hexdigest()
 
-def _cached_lr(path: Path|None, make_hr, s: int) -> np.ndarray:
+def _cached_lr(path: Path|None, make_hr, s: int, name: str = 'an image') -> np.ndarray:
     "LR from the cache file `path` when present, else imresize(modcrop(make_hr(), s), 1/s) (saved to `path`)."
     if path is not None and path.is_file():
         try:
             lr = read_image(path); LR_CACHE_STATS['hit'] += 1; return lr
         except ImageReadError as e: warnings.warn(f"unreadable LR cache file, regenerating: {e}")
-    hr = modcrop(make_hr(), s); lr = imresize(hr, 1/s)
+    hr = modcrop(make_hr(), s, name); lr = imresize(hr, 1/s)
     assert lr.shape[:2] == (hr.shape[0]//s, hr.shape[1]//s), (lr.shape, hr.shape, s)
     LR_CACHE_STATS['miss'] += 1
     if path is not None: _save_png_atomic(lr, path)
@@ -364,10 +371,11 @@ class LRHRPairs:
     def lr(self, i: int) -> np.ndarray:
         "The LR image `i` (from the cache when possible; the HR is then not decoded)."
         n, p, ds = self.images.items[i]
-        return _cached_lr(_lr_path(self.cache_dir, ds, n, p, self.scale) if self.cache else None, lambda: read_image(p), self.scale)
+        return _cached_lr(_lr_path(self.cache_dir, ds, n, p, self.scale) if self.cache else None, lambda: read_image(p),
+                          self.scale, f"image {n!r} of {ds} ({p})")
     def __getitem__(self, i):
         n, hr = self.images[i]
-        return n, self.lr(i), modcrop(hr, self.scale)
+        return n, self.lr(i), modcrop(hr, self.scale, f"image {n!r} of {self.images.items[i][2]}")
     def __iter__(self): return (self[i] for i in range(len(self)))
     def __repr__(self): return f"LRHRPairs({self.images.name!r}, x{self.scale}, {len(self)} pairs)"
 

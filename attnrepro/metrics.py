@@ -179,9 +179,14 @@ def evaluate_sr(sr_fn: Callable[[np.ndarray], np.ndarray], pairs: Iterable, scal
     proto = Protocol('Y', scale if crop is None else crop, _check_gray(gray), y_uint8)
     rows = []
     for name, lr, hr in pairs:
-        sr = sr_fn(lr)
+        try: sr = sr_fn(lr)
+        except Exception as e:
+            e.add_note(f"while super-resolving image {name!r} ({'×'.join(map(str, lr.shape))} LR) for evaluation"); raise
         try: p, s = psnr_ssim_y(sr, hr, scale, gray, y_uint8, crop)
-        except (TypeError, ValueError) as e: raise type(e)(f"{name}: {e}") from e
+        except (TypeError, ValueError) as e:
+            need = 11 + 2*proto.crop                   # SSIM's 11×11 window inside the border crop
+            raise type(e)(f"{name}: {e} (evaluating with a border crop of {proto.crop} needs images of at least "
+                          f"{need}×{need} pixels)") from e
         rows.append({'name': name, 'psnr': p, 'ssim': s})
     if not rows: raise ValueError("evaluate_sr: no image pairs")
     df = pd.DataFrame(rows).set_index('name')
