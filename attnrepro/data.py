@@ -419,9 +419,10 @@ class PatchSampler:
         items, self.source = _as_items(images)
         s, self.names, self.lr, self.hr, small = self.scale, [], [], [], []
         for n, p, ds in items:
-            hr = modcrop(read_image(p) if ds is not None else np.asarray(p), s)
-            if hr.dtype != np.uint8: raise TypeError(f"training image {n!r} must be uint8, got {hr.dtype}")
-            if min(hr.shape[:2]) < s*self.p: small.append(f"{n} {hr.shape[1]}×{hr.shape[0]}"); continue
+            img = read_image(p) if ds is not None else np.asarray(p)
+            if img.dtype != np.uint8: raise TypeError(f"training image {n!r} must be uint8, got {img.dtype}")
+            if min(img.shape[:2]) < s*self.p: small.append(f"{n} {img.shape[1]}×{img.shape[0]}"); continue
+            hr = modcrop(img, s, f"training image {n!r}")      # (a multiple of s*p stays ≥ s*p)
             if ds is not None: path = _lr_path(cache_dir, ds, n, p, s) if cache else None
             else:
                 h = hashlib.sha256(np.ascontiguousarray(hr).tobytes() + str(hr.shape).encode()).hexdigest()
