@@ -154,7 +154,8 @@ def register(*specs: RunSpec) -> tuple[RunSpec, ...]:
 
 def runs_of(paper: str) -> dict[str, RunSpec]:
     "{name: spec} of one paper's runs (importing its module registers them)."
-    if paper not in PAPERS and not any(p == paper for p, _ in _REGISTRY): raise ValueError(f"unknown paper {paper!r}: one of {PAPERS}")
+    if paper not in PAPERS and not any(p == paper for p, _ in _REGISTRY):
+        raise ValueError(f"unknown paper {paper!r}: one of {PAPERS + tuple(sorted({p for p, _ in _REGISTRY} - set(PAPERS)))}")
     if paper in PAPERS: importlib.import_module(f'attnrepro.{paper}')
     return {n: s for (p, n), s in _REGISTRY.items() if p == paper}
 
@@ -164,8 +165,15 @@ def get_run(paper: str, name: str) -> RunSpec:
     return runs[name]
 
 def all_runs() -> list[RunSpec]:
-    "Every paper's runs, in paper order."
-    return [s for p in PAPERS for s in runs_of(p).values()]
+    "Every registered run: the papers' in paper order, then the others (the toy run)."
+    papers = [*PAPERS, *sorted({p for p, _ in _REGISTRY} - set(PAPERS))]
+    return [s for p in papers for s in runs_of(p).values()]
+
+# %% ../nbs/08_runs.ipynb #r08c0214
+register(RunSpec('toy', 'tinysr_x2', 'attnrepro.training.TinySR', dict(scale=2, nf=8), SRData(2, 12, n_images=2),
+                 {'smoke': TrainConfig(lr=1e-3, batch_size=4, max_iters=4, eval_every=2, ckpt_every=2, log_every=1),
+                  'quick': TrainConfig(lr=2e-3, batch_size=16, max_iters=500, eval_every=250, ckpt_every=250, log_every=50)},
+                 val_images=1, note='toy network (TinySR, 8 features), not a paper model'))
 
 # %% ../nbs/08_runs.ipynb #r08c0017
 @dataclass
