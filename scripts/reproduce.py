@@ -28,6 +28,22 @@ def is_experiment(nb: Path) -> bool:
     cells = json.loads(nb.read_text(encoding='utf-8')).get('cells', [])
     return any(c.get('cell_type') == 'code' and 'parameters' in c.get('metadata', {}).get('tags', []) for c in cells)
 
+def expected_minutes(readme: Path) -> dict:
+    """{notebook stem: minutes} from the README's expected-numbers table (rows `| \`NN_name\`… | quick | <time> | …`):
+    the largest number of minutes in a notebook's time cells ("15 min of the 34" -> 34)."""
+    out = {}
+    if not readme.exists(): return out
+    for line in readme.read_text(encoding='utf-8').splitlines():
+        cells = [c.strip() for c in line.strip().strip('|').split('|')]
+        m = re.match(r'`(\d+_\w+)`', cells[0]) if len(cells) > 3 and cells[1] == 'quick' else None
+        if m:
+            mins = [float(x) for x in re.findall(r'(\d+(?:\.\d+)?)\s*min', cells[2])] + \
+                   [float(x) for x in re.findall(r'(?:of the|of) (\d+(?:\.\d+)?)', cells[2])]
+            if mins: out[m.group(1)] = max(out.get(m.group(1), 0), *mins)
+    return out
+
+EXPECTED = expected_minutes(root/'README.md')
+
 def find_notebooks(nbs_dir: Path, papers=None) -> list:
     found = [nb for nb in sorted(nbs_dir.glob('*.ipynb')) if is_experiment(nb)]
     if papers:
@@ -117,7 +133,13 @@ def run_one(nb: Path, profile: str, results: Path, executed: Path, stop: Stop) -
     cmd = [sys.executable, '-m', 'papermill', str(nb), str(executed/nb.name), '-p', 'PROFILE', profile, '-k', 'python3',
            '--cwd', str(nb.parent), '--log-output', '--no-progress-bar']
     proc = None if stop.signum else subprocess.Popen(cmd, start_new_session=True, preexec_fn=_die_with_parent)
-    while proc is not None and proc.poll() is None and not stop.signum: time.sleep(0.2)
+    beat, expect = t0 + 60, EXPECTED.get(nb.stem)
+    while proc is not None and proc.poll() is None and not stop.signum:
+        time.sleep(0.2)
+        if time.time() >= beat:                               # a heartbeat between the cells' own output
+            beat += 60
+            print(f"[{nb.stem}] {(time.time() - t0)/60:.0f} min elapsed" + (f" (expected ≈ {expect:.0f} min on an idle 2-core "
+                  "machine, README)" if expect and profile == 'quick' else ''), flush=True)
     if proc is not None and proc.poll() is None: kill_tree(proc)
     ok = proc is not None and proc.returncode == 0 and not stop.signum
     if ok: shutil.rmtree(into); return True, time.time() - t0, ''
