@@ -16,10 +16,10 @@ import torch
 from .core import data_root, build_dir
 
 # %% auto #0
-__all__ = ['REGISTRY', 'IMAGE_EXTS', 'IMRESIZE_VERSION', 'LR_CACHE_STATS', 'DatasetInfo', 'dataset_info', 'DatasetMissingError',
-           'DatasetCorruptError', 'ImageReadError', 'read_image', 'to_rgb', 'file_sha256', 'dataset_dir',
-           'read_manifest', 'verify', 'write_manifest', 'require', 'available', 'ImageSet', 'load_images',
-           'reference_lr', 'check_scale', 'ImageTooSmallError', 'modcrop', 'resize_weights', 'imresize',
+__all__ = ['REGISTRY', 'DIV2K_RGB_MEAN', 'IMAGE_EXTS', 'IMRESIZE_VERSION', 'LR_CACHE_STATS', 'DatasetInfo', 'dataset_info',
+           'DatasetMissingError', 'DatasetCorruptError', 'ImageReadError', 'read_image', 'to_rgb', 'file_sha256',
+           'dataset_dir', 'read_manifest', 'verify', 'write_manifest', 'require', 'available', 'ImageSet',
+           'load_images', 'reference_lr', 'check_scale', 'ImageTooSmallError', 'modcrop', 'resize_weights', 'imresize',
            'imresize_float', 'LRHRPairs', 'lr_hr_pairs', 'make_lr', 'training_set', 'PatchSampler', 'extract_patches']
 
 # %% ../nbs/01_data.ipynb #ffd669d0
@@ -74,6 +74,9 @@ def dataset_info(name: str) -> DatasetInfo:
     "The registry entry of `name` (a clear KeyError listing the known names otherwise)."
     if name not in REGISTRY: raise KeyError(f"unknown dataset {name!r}; known: {', '.join(REGISTRY)}")
     return REGISTRY[name]
+
+# %% ../nbs/01_data.ipynb #8a7e0b03
+DIV2K_RGB_MEAN = (0.4488, 0.4371, 0.4040)   # mean R, G, B of the DIV2K training set in [0, 1] (EDSR's MeanShift)
 
 # %% ../nbs/01_data.ipynb #9d7eca28
 class DatasetMissingError(FileNotFoundError):

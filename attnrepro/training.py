@@ -45,7 +45,7 @@ class TinySR(nn.Module):
     def forward(self, x): return self.body(x)
 
 # %% ../nbs/03_training.ipynb #b83925ca
-LOSSES, SCHEDULES, OPTIMIZERS = ('l1', 'l2', 'charbonnier'), ('none', 'step', 'multistep', 'plateau'), ('adam', 'adamw', 'sgd')
+LOSSES, SCHEDULES, OPTIMIZERS = ('l1', 'l2', 'charbonnier'), ('none', 'step', 'multistep', 'plateau', 'cosine'), ('adam', 'adamw', 'sgd')
 
 def _check_milestone(m, what='milestone'):
     if not (0 < m < 1 or (m >= 1 and float(m).is_integer())):
@@ -63,7 +63,7 @@ class TrainConfig:
     momentum: float = 0.9           # sgd only
     weight_decay: float = 0.0
     batch_size: int = 16            # global batch
-    schedule: str = 'none'          # 'none' | 'step' | 'multistep' | 'plateau'
+    schedule: str = 'none'          # 'none' | 'step' | 'multistep' | 'plateau' | 'cosine' (to min_lr over the budget)
     milestones: tuple = ()          # multistep: iterations (≥1) or budget fractions (<1)
     step_size: float = 0            # step: decay every step_size iterations (≥1) or budget fraction (<1)
     gamma: float = 0.5              # step/multistep decay factor
@@ -135,6 +135,10 @@ def lr_factor(cfg: TrainConfig, it: int, elapsed: float = 0.0) -> float:
         if s >= 1: n = it//int(s)
         else: n = max(it//max(1, round(s*cfg.max_iters)) if cfg.max_iters is not None else 0,
                       int(tf//s) if tf is not None else 0)
+    elif cfg.schedule == 'cosine':                           # lr_min + (lr_0 − lr_min)·(1 + cos(π·t))/2, t ∈ [0, 1]
+        t = min(1.0, max(it/cfg.max_iters if cfg.max_iters else 0.0, tf or 0.0))
+        lo = cfg.min_lr/cfg.lr if cfg.lr else 0.0
+        return lo + (1 - lo)*0.5*(1 + math.cos(math.pi*t))
     else: return 1.0
     return cfg.gamma**n
 
@@ -461,7 +465,7 @@ class Trainer:
         self.model.train()
         with tqdm(total=c.max_iters, initial=self.iteration, disable=not self.progress, desc='train', mininterval=5) as bar:
             while not self._done():
-                if c.schedule in ('step', 'multistep'):
+                if c.schedule in ('step', 'multistep', 'cosine'):
                     f = lr_factor(c, self.iteration, self.elapsed)
                     for g in self.opt.param_groups: g['lr'] = g['initial_lr']*f
                 win, n = win + self.train_step(*self.batches.next_batch()), n + 1
