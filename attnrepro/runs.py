@@ -20,7 +20,8 @@ from .results import profile_results_root
 
 # %% auto #0
 __all__ = ['PAPERS', 'Experiment', 'experiment', 'super_resolve', 'centre_crop', 'ScaledBatches', 'SRData', 'resolve_name',
-           'RunSpec', 'register', 'runs_of', 'get_run', 'all_runs', 'RunResult', 'run_dir', 'train_run', 'evaluate_run']
+           'RunSpec', 'register', 'runs_of', 'get_run', 'all_runs', 'RunResult', 'run_dir', 'train_run', 'evaluate_run',
+           'step_flops', 'check_full_start']
 
 # %% ../nbs/08_runs.ipynb #r08c0005
 @dataclass
@@ -172,7 +173,9 @@ def all_runs() -> list[RunSpec]:
 # %% ../nbs/08_runs.ipynb #r08c0214
 register(RunSpec('toy', 'tinysr_x2', 'attnrepro.training.TinySR', dict(scale=2, nf=8), SRData(2, 12, n_images=2),
                  {'smoke': TrainConfig(lr=1e-3, batch_size=4, max_iters=4, eval_every=2, ckpt_every=2, log_every=1),
-                  'quick': TrainConfig(lr=2e-3, batch_size=16, max_iters=500, eval_every=250, ckpt_every=250, log_every=50)},
+                  'quick': TrainConfig(lr=2e-3, batch_size=16, max_iters=500, eval_every=250, ckpt_every=250, log_every=50),
+                  'full': TrainConfig(lr=2e-3, batch_size=16, max_iters=100_000, schedule='cosine', eval_every=5000,
+                                      ckpt_every=5000, log_every=500)},
                  val_images=1, note='toy network (TinySR, 8 features), not a paper model'))
 
 # %% ../nbs/08_runs.ipynb #r08c0017
@@ -226,3 +229,35 @@ def evaluate_run(model: nn.Module, scale: int, sets, value_range: float = 1.0, g
         frames.append(df.reset_index().assign(dataset=ds, scale=scale,
                                               protocol=f"{df.attrs['protocol']}; {tile_protocol(tile, overlap)}"))
     return pd.concat(frames, ignore_index=True)[['dataset', 'scale', 'name', 'psnr', 'ssim', 'protocol']]
+
+# %% ../nbs/08_runs.ipynb #r08c0021
+def step_flops(spec: RunSpec, profile: str = 'full', device='cpu') -> int:
+    "FLOPs of one training step (forward + backward of one global batch) of `spec` under `profile`, reference operators."
+    from torch.utils.flop_counter import FlopCounterMode
+    cfg = spec.config(profile)
+    model = spec.build().to(device)
+    for m in model.modules():                                     # fused kernels are opaque to the counter
+        if hasattr(m, 'impl'): m.impl = 'reference'
+    x, y = spec.data.batches(cfg.batch_size, 0).next_batch()
+    move = lambda t: t.to(device) if torch.is_tensor(t) else type(t)(move(v) for v in t) if isinstance(t, (tuple, list)) else t
+    x, y = move(x), move(y)
+    loss_fn = resolve_name(spec.loss) if spec.loss else None
+    with FlopCounterMode(display=False) as fc:
+        out = loss_fn(model, x, y) if loss_fn else torch.nn.functional.l1_loss(model(*x) if isinstance(x, (tuple, list)) else model(x), y)
+        out.backward()
+    return int(fc.get_total_flops())
+
+def check_full_start(spec: RunSpec, out=None, device=None) -> dict:
+    "Run `spec`'s full schedule for 1 iteration, resume it to 2, count its FLOPs; returns what it found (see above)."
+    out = Path(out or tempfile.mkdtemp(prefix='full-start-'))
+    t0 = time.perf_counter()
+    a = train_run(spec, 'full', out=out, max_iters=1, device=device, progress=False)
+    b = train_run(spec, 'full', out=out, max_iters=2, device=device, progress=False)
+    if (a.summary['iterations'], b.summary['iterations']) != (1, 2):
+        raise RuntimeError(f"{spec.paper}/{spec.name}: full start ran {a.summary['iterations']} then {b.summary['iterations']} iterations")
+    ck = torch.load(b.ckpt_dir/'last.pt', map_location='cpu', weights_only=True)
+    cfg, flops = spec.config('full'), step_flops(spec, 'full')
+    return {'paper': spec.paper, 'run': spec.name, 'params': count_params(a.model), 'batch': cfg.batch_size,
+            'iterations_full': cfg.max_iters, 'resumed_to': ck['iteration'], 'gflop_per_iter': flops/1e9,
+            'pflop_total': flops*(cfg.max_iters or 0)/1e15, 'seconds_cpu_2_iters': round(time.perf_counter() - t0, 1),
+            'data': spec.data.label}
