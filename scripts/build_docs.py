@@ -205,8 +205,8 @@ def stage(a) -> dict:
     (src/'index.md').write_text(head)
     if readme:
         def fix(t):
-            t2 = {'results/README.md': 'index.md', 'CONTRIBUTING.md': 'contributing.md', 'results/': 'index.md'}.get(t, t)
-            return t2
+            if t.startswith('results/notebooks/'): return 'index.md#notebooks'    # the executed copies: the site's pages
+            return {'results/README.md': 'index.md', 'CONTRIBUTING.md': 'contributing.md', 'results/': 'index.md'}.get(t, t)
         readme = rewrite_links(readme, fix)
         readme = re.sub(r'(?<!\[)`nbs/(\d\d_\w+)\.ipynb`', lambda m: f"[`nbs/{m.group(1)}.ipynb`](notebooks/{m.group(1)}.ipynb)"
                         if (src/'notebooks'/f"{m.group(1)}.ipynb").exists() else m.group(0), readme)

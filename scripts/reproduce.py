@@ -61,7 +61,8 @@ def keep_notebook(src: Path, dest: Path, max_side: int = 1600) -> Path:
     """Write the executed notebook `src` with its outputs to `dest` (results/notebooks/<profile>/NN_name.ipynb,
     tracked), atomically (tmp + os.replace). Images are made small: PNG/JPEG outputs downscaled to at most `max_side`
     pixels a side and re-encoded (optimised PNG, or JPEG quality 90 where that is under 4/5 of the PNG: photo-like
-    crops); progress-bar streams keep only their final state (text after the last carriage return of each line)."""
+    crops); progress-bar streams keep only their final state (text after the last carriage return of each line);
+    paths under the repository (or beside it) are written relative to it."""
     import base64, io
     from PIL import Image
     nb = json.loads(src.read_text(encoding='utf-8'))
@@ -86,7 +87,11 @@ def keep_notebook(src: Path, dest: Path, max_side: int = 1600) -> Path:
                 if mime in out.get('metadata', {}): out['metadata'][kind] = out['metadata'].pop(mime)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n', encoding='utf-8')
+    text = json.dumps(nb, indent=1, ensure_ascii=False) + '\n'
+    # the copy is committed: machine paths (papermill's input/output paths, printed file names) become repo-relative
+    for old, new in [(f"{root}/", ''), (str(root), '.')] + ([(f"{root.parent}/", '../')] if root.parent.parent != root.parent else []):
+        text = text.replace(old, new)
+    tmp.write_text(text, encoding='utf-8')
     os.replace(tmp, dest)
     return dest
 
@@ -120,8 +125,8 @@ def main(argv=None) -> int:
         print(f"--> {nb.name} ...", flush=True)
         ok, dt, msg = run_one(nb, a.profile, results, executed)
         done.append((nb, ok, dt, msg))
-        if ok: print(f"    kept {keep_notebook(executed/nb.name, results/'notebooks'/a.profile/nb.name)}", flush=True)
         print(f"    {'ok' if ok else 'FAILED'} in {dt:.0f} s" + ('' if ok else f": {msg}"), flush=True)
+        if ok: print(f"    kept {keep_notebook(executed/nb.name, results/'notebooks'/a.profile/nb.name)}", flush=True)
     print(f"\nsummary (profile {a.profile}, executed notebooks in {executed}):")
     for nb, ok, dt, msg in done:
         print(f"  {'ok    ' if ok else 'FAILED'}  {nb.name:40s} {dt:8.1f} s" + ('' if ok else f"  {msg[:120]}"))
