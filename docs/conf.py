@@ -19,6 +19,7 @@ html_copy_source = False
 mathjax_path = 'mathjax/tex-svg-full.js'   # the local copy in _static (from django-static-mathjax): no CDN
 mathjax3_config = {'svg': {'fontCache': 'global'}}
 autodoc_member_order = 'bysource'
+autodoc_inherit_docstrings = False        # not torch's nn.Module.forward text on every module
 autodoc_default_options = {'members': True, 'undoc-members': True}
 default_role = 'literal'
 suppress_warnings = ['myst.header']        # notebooks may skip heading levels
