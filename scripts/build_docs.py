@@ -113,7 +113,8 @@ def stage(a) -> dict:
     sources = sorted(nb for nb in a.nbs_dir.glob('*.ipynb') if re.match(r'\d\d_', nb.name) and int(nb.name[:2]) < 90)
     run_nbs = {nb.name: nb for nb in sorted(executed.glob('*.ipynb'))} if executed else {}
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=root, capture_output=True, text=True).stdout.strip()
-    if executed and profile == 'quick': shown = f"profile **quick**, from `{rel(executed)}/`"
+    fallback = bool(executed) and profile != 'quick' and a.profile is None and a.notebooks is None
+    if executed and not fallback: shown = f"profile **{profile}**, from `{rel(executed)}/`"
     elif executed: shown = (f"profile **{profile}**, from `{rel(executed)}/` — **not** the quick run: "
                             f"`results/notebooks/quick/` has no notebook yet, so this falls back to the profile that exists")
     else: shown = "**none**: no executed notebooks were found (run `make reproduce`); the notebooks are shown as source"
@@ -132,7 +133,7 @@ def stage(a) -> dict:
             when = meta.get('start_time', '')[:19].replace('T', ' ')
             note = (f"*Executed notebook* — profile **{profile}**" + (f", run {when} UTC" if when else '') +
                     f", kept by `make reproduce` as `{rel(run_nbs[nb.name])}`; the outputs below are that run's." + api)
-            if profile != 'quick': note += f" (Fallback: no quick executed copy exists yet.)"
+            if fallback: note += " (Fallback: `results/notebooks/quick/` has no executed copy yet.)"
             # The notebooks save their figures to <results root>/<paper>/*.png (and close them): show those files.
             key, figs = re.sub(r'^\d+_', '', nb.stem), ''
             pngs = sorted((executed.parent.parent/re.sub(r'^\d+_', '', nb.stem)).glob('*.png'))
@@ -214,7 +215,7 @@ def stage(a) -> dict:
     if 'contributing' in pages:
         (src/'contributing.md').write_text(rewrite_links(a.contributing.read_text(encoding='utf-8'),
                                                          lambda t: {'README.md': 'readme.md'}.get(t, t)))
-    info = {'profile': profile, 'executed': rel(executed) if executed else None, 'commit': commit,
+    info = {'profile': profile, 'fallback': fallback, 'executed': rel(executed) if executed else None, 'commit': commit,
             'notebooks': [f"notebooks/{nb.stem}.html" for nb in exp_pages + lib_pages],
             'executed_pages': [f"notebooks/{nb.stem}.html" for nb in exp_pages if nb.name in run_nbs]}
     return info
@@ -254,7 +255,7 @@ def main(argv=None) -> int:
         return r.returncode or 1
     (a.out/'_site.json').write_text(json.dumps(info, indent=1))
     print(f"site: {a.out}/index.html  ({len(info['notebooks'])} notebook pages; executed notebooks: "
-          f"{info['executed'] or 'none'}{'' if info['profile'] in (None, 'quick') else ' -- fallback profile ' + info['profile']})")
+          f"{info['executed'] or 'none'}{' -- fallback: no quick notebooks, profile ' + info['profile'] if info['fallback'] else ''})")
     return 0
 
 if __name__ == '__main__':
