@@ -168,12 +168,14 @@ def stage(a) -> dict:
     summary, paper_pages = parts[0], []
     for part in parts[1:]:
         name = part.splitlines()[0][3:].strip()
+        if name == 'notebooks': continue   # the kept executed notebooks are no paper (write_summary lists every folder)
         if (src/'results'/name).is_dir() or not re.fullmatch(r'\w+', name):
             (src/'results').mkdir(exist_ok=True)
             (src/'results'/f"{name}.md").write_text(f"# Results: {name}\n\nFrom `results/README.md`; every row records its "
                                                     f"profile, budget, hardware, seed and commit.\n\n" + shift_headings(part.split('\n', 1)[1], -1))
             paper_pages.append(name)
         else: summary += part
+    summary = re.sub(r'^\| notebooks \|.*\n', '', summary, flags=re.M)
     summary = re.sub(r'^#\s.*\n', '', summary, count=1)          # its '# Results' title: the home page has its own
     summary = rewrite_links(summary, lambda t: f"results/{t}")
     summary = re.sub(r'^\| (\w+) \|', lambda m: f"| [{m.group(1)}](results/{m.group(1)}.md) |" if m.group(1) in paper_pages
