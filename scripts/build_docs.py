@@ -240,9 +240,11 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     info = stage(a)
     if a.out.exists(): shutil.rmtree(a.out)
-    log = a.build/'warnings.txt'
+    # Sphinx writes into build/docs/html (MyST-NB puts its jupyter_execute/ beside that folder), then it moves to --out.
+    log, html = a.build/'warnings.txt', a.build/'html'
+    if html.exists(): shutil.rmtree(html)
     cmd = [sys.executable, '-m', 'sphinx', '-b', 'html', '-q', '--keep-going', '-w', str(log), '-d', str(a.build/'doctrees'),
-           str(a.build/'src'), str(a.out)]
+           str(a.build/'src'), str(html)]
     env = dict(os.environ, MPLBACKEND='Agg', PYTHONWARNINGS='ignore')
     r = subprocess.run(cmd, cwd=root, env=env, stderr=subprocess.DEVNULL)
     # Every warning fails the build (a missing page, a broken cross-reference, a notebook that does not parse), except
@@ -255,6 +257,7 @@ def main(argv=None) -> int:
     if r.returncode or hard:
         print(f"sphinx-build failed (exit {r.returncode}, {len(hard)} warning(s)): {' '.join(cmd)}", file=sys.stderr)
         return r.returncode or 1
+    shutil.move(str(html), str(a.out))
     (a.out/'_site.json').write_text(json.dumps(info, indent=1))
     print(f"site: {a.out}/index.html  ({len(info['notebooks'])} notebook pages; executed notebooks: "
           f"{info['executed'] or 'none'}{' -- fallback: no quick notebooks, profile ' + info['profile'] if info['fallback'] else ''})")
