@@ -46,3 +46,17 @@ export: venv  ## nbdev_clean + nbdev_export (after editing notebooks)
 
 clean:  ## remove build products (keeps .venv and results)
 	rm -rf build _proc _docs
+
+.PHONY: docs docs-check
+DOCS_PROFILE ?=
+
+$(VENV)/.docs-installed: requirements-docs.txt $(VENV)/.installed
+	$(BIN)/python -m pip install -q -r requirements-docs.txt
+	touch $@
+
+docs: venv $(VENV)/.docs-installed  ## build the static site _site/ (home = results/README.md, executed notebooks, API); DOCS_PROFILE=smoke|quick|full
+	$(BIN)/python scripts/build_docs.py $(if $(DOCS_PROFILE),--profile $(DOCS_PROFILE),)
+
+docs-check: docs  ## open every page of _site/ in headless Chromium (apt-get installs it if missing); screenshots in _site/_screenshots/
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+	$(BIN)/python scripts/check_docs.py

@@ -15,12 +15,12 @@ from .core import repo_root, results_dir, build_dir, hardware_info, git_commit, 
 # %% auto #0
 __all__ = ['PUB_COLS', 'KEY', 'STATUSES', 'UNMEASURED', 'TOLERANCES', 'DIRECTIONS', 'ROW_COLS', 'OPT_COLS', 'PROV_COLS',
            'VERDICTS', 'CLAIM_COLS', 'FLOOR_MARGIN', 'FLOOR_METRICS', 'README_MAX_LINES', 'CLAIMS_SHOWN',
-           'HEADLINE_ROWS', 'TABLE_ROWS_SHOWN', 'HOW_TO_READ', 'parse_value', 'published_dir', 'published',
-           'compute_status', 'ResultTable', 'make_rows', 'results_root', 'profile_results_root', 'figure_path',
-           'atomic_write_text', 'write_table', 'read_table', 'render_markdown', 't_interval', 'min_detectable_effect',
-           'paired_wins', 'verdict', 'claim_row', 'deterministic_claim', 'write_claims', 'read_claims',
-           'bicubic_floors', 'floor_check', 'effective_status', 'paper_readme_markdown', 'summary_markdown',
-           'write_summary']
+           'HEADLINE_ROWS', 'TABLE_ROWS_SHOWN', 'NOT_PAPERS', 'HOW_TO_READ', 'parse_value', 'published_dir',
+           'published', 'compute_status', 'ResultTable', 'make_rows', 'results_root', 'profile_results_root',
+           'figure_path', 'atomic_write_text', 'write_table', 'read_table', 'render_markdown', 't_interval',
+           'min_detectable_effect', 'paired_wins', 'verdict', 'claim_row', 'deterministic_claim', 'write_claims',
+           'read_claims', 'bicubic_floors', 'floor_check', 'effective_status', 'paper_readme_markdown',
+           'summary_markdown', 'write_summary']
 
 # %% ../nbs/04_results.ipynb #ed7bbb65
 PUB_COLS = ['paper', 'table', 'method', 'train_set', 'dataset', 'scale', 'metric', 'value', 'note']
@@ -500,8 +500,11 @@ def _paper_order(names: list) -> list:
     rank = {re.sub(r'^\d+_', '', n.stem): i for i, n in enumerate(nbs)}
     return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
 
+NOT_PAPERS = ('notebooks', 'full_start', 'gpu_check')   # folders of the results root that hold no paper's tables
+
 def _papers(root) -> list:
-    return _paper_order([d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith(('_', '.'))])
+    return _paper_order([d.name for d in root.iterdir()
+                         if d.is_dir() and not d.name.startswith(('_', '.')) and d.name not in NOT_PAPERS])
 
 def _is_result(t: pd.DataFrame) -> bool: return {'published', 'ours', 'status'} <= set(t.columns)
 

@@ -147,6 +147,44 @@ def run_one(nb: Path, profile: str, results: Path, executed: Path, stop: Stop) -
     why = signal.Signals(stop.signum).name if stop.signum else f"papermill exited with {proc.returncode} (the error is above)"
     return False, time.time() - t0, why
 
+def keep_notebook(src: Path, dest: Path, max_side: int = 1600) -> Path:
+    """Write the executed notebook `src` with its outputs to `dest` (results/notebooks/<profile>/NN_name.ipynb,
+    tracked), atomically (tmp + os.replace). Images are made small: PNG/JPEG outputs downscaled to at most `max_side`
+    pixels a side and re-encoded (optimised PNG, or JPEG quality 90 where that is under 4/5 of the PNG: photo-like
+    crops); progress-bar streams keep only their final state (text after the last carriage return of each line);
+    paths under the repository (or beside it) are written relative to it."""
+    import base64, io
+    from PIL import Image
+    nb = json.loads(src.read_text(encoding='utf-8'))
+    def small(b64: str) -> tuple:
+        im = Image.open(io.BytesIO(base64.b64decode(b64)))
+        im.load()
+        if max(im.size) > max_side: im.thumbnail((max_side, max_side), Image.LANCZOS)
+        png = io.BytesIO(); im.save(png, 'PNG', optimize=True)
+        flat = im.convert('RGBA') if im.mode not in ('RGB', 'RGBA') else im
+        if flat.mode == 'RGBA' and flat.getextrema()[3][0] < 255: return 'image/png', png.getvalue()  # transparency
+        jpg = io.BytesIO(); flat.convert('RGB').save(jpg, 'JPEG', quality=90, optimize=True)
+        return ('image/jpeg', jpg.getvalue()) if jpg.tell() < 0.8 * png.tell() else ('image/png', png.getvalue())
+    for cell in nb.get('cells', []):
+        for out in cell.get('outputs', []):
+            if out.get('output_type') == 'stream':
+                text = ''.join(out.get('text', ''))
+                out['text'] = '\n'.join(next((p for p in reversed(l.split('\r')) if p), '') for l in text.split('\n'))
+            data = out.get('data', {})
+            for mime in [m for m in ('image/png', 'image/jpeg') if m in data]:
+                kind, raw = small(''.join(data.pop(mime)))
+                data[kind] = base64.b64encode(raw).decode('ascii')
+                if mime in out.get('metadata', {}): out['metadata'][kind] = out['metadata'].pop(mime)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp{os.getpid()}")
+    text = json.dumps(nb, indent=1, ensure_ascii=False) + '\n'
+    # the copy is committed: machine paths (papermill's input/output paths, printed file names) become repo-relative
+    for old, new in [(f"{root}/", ''), (str(root), '.')] + ([(f"{root.parent}/", '../')] if root.parent.parent != root.parent else []):
+        text = text.replace(old, new)
+    tmp.write_text(text, encoding='utf-8')
+    os.replace(tmp, dest)
+    return dest
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--profile', default='quick', choices=PROFILES)
@@ -184,6 +222,7 @@ def main(argv=None) -> int:
             print(f"stopped by {signal.Signals(stop.signum).name}: {nb.name} was interrupted and its results restored; "
                   f"{len(nbs) - len(done)} notebook(s) not run; results/README.md not rebuilt", flush=True)
             return 128 + stop.signum
+        if ok: print(f"    kept {keep_notebook(executed/nb.name, results/'notebooks'/a.profile/nb.name)}", flush=True)
     print(f"\nsummary (profile {a.profile}, executed notebooks in {executed}):")
     for nb, ok, dt, msg in done:
         print(f"  {'ok    ' if ok else 'FAILED'}  {nb.name:40s} {dt:8.1f} s" + ('' if ok else f"  {msg[:120]}"))
