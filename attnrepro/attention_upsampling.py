@@ -15,10 +15,10 @@ from .kernels import load_extension, resolve_impl, KernelBuildError, KernelFallb
 
 # %% auto #0
 __all__ = ['CPU_CFLAGS', 'DJF_VARIANTS', 'SA_VARIANTS', 'zero_upsample', 'bilinear_upsample', 'position_table',
-           'masked_attention', 'attention_upsample', 'joint_attention_upsample', 'attention_upsample2d',
-           'AttentionUpsample2d', 'JointAttentionUpsample2d', 'upsampler_benchmark', 'ResidualBlock', 'make_upsampler',
-           'SISRNet', 'DJF', 'load_djf_matconvnet', 'JointAttentionUpsampler', 'depth_case', 'case_rmse_cm',
-           'guided_filter', 'gf_upsample', 'jbu_upsample']
+           'masked_attention', 'kernel_inputs', 'attention_upsample', 'joint_attention_upsample',
+           'attention_upsample2d', 'AttentionUpsample2d', 'JointAttentionUpsample2d', 'upsampler_benchmark',
+           'ResidualBlock', 'make_upsampler', 'SISRNet', 'DJF', 'load_djf_matconvnet', 'JointAttentionUpsampler',
+           'depth_case', 'case_rmse_cm', 'guided_filter', 'gf_upsample', 'jbu_upsample']
 
 # %% ../nbs/20_attention_upsampling.ipynb #e18270f3
 def zero_upsample(x: torch.Tensor, scale: int) -> torch.Tensor:
@@ -825,11 +825,25 @@ def _emulated_cuda_ops():
     return SimpleNamespace(forward=_cpp_ext().emu_forward, backward=_cpp_ext().emu_backward)
 
 def _resolve(impl: str, t: torch.Tensor, what: str):
-    "(impl, ops) for tensors like `t`: `resolve_impl` plus the dtype check (the kernels take float32 and float64)."
-    if impl != 'reference' and t.dtype not in (torch.float32, torch.float64):
-        if impl != 'auto': raise TypeError(f"{what}: impl={impl!r} supports float32 and float64, got {t.dtype}")
-        return 'reference', None
+    """(impl, ops) for tensors like `t`: `resolve_impl` plus the dtype check. The kernels compute in float32 and float64;
+    bfloat16/float16 tensors (and autocast) are handled at their boundary by `kernel_inputs`."""
+    if impl != 'reference' and not t.is_floating_point(): raise TypeError(f"{what}: needs floating tensors, got {t.dtype}")
     return resolve_impl(impl, t.device, _BUILDERS, what=what)
+
+def _autocast_on(device_type: str) -> bool:
+    try: return torch.is_autocast_enabled(device_type)
+    except TypeError: return torch.is_autocast_cpu_enabled() if device_type == 'cpu' else torch.is_autocast_enabled()  # torch < 2.4
+
+def kernel_inputs(device_type: str, *ts):
+    """The kernels' precision boundary → (tensors to pass, dtype to cast the result to or None). Under autocast for
+    `device_type` floating tensors other than float64 become float32 and the result stays float32 (what
+    `torch.amp.custom_fwd(cast_inputs=torch.float32)` does); bfloat16/float16 tensors without autocast are computed in
+    float32 and the result is cast back to their dtype. Never a silent fallback to the reference."""
+    if _autocast_on(device_type):
+        return [t.float() if t.is_floating_point() and t.dtype != torch.float64 else t for t in ts], None
+    low = [t.dtype for t in ts if t.dtype in (torch.bfloat16, torch.float16)]
+    if not low: return list(ts), None
+    return [t.float() if t.dtype in (torch.bfloat16, torch.float16) else t for t in ts], low[0]
 
 # %% ../nbs/20_attention_upsampling.ipynb #92bbcac4
 def _split(ts, cq: int):
@@ -852,7 +866,8 @@ class _FusedAttentionUpsample(torch.autograd.Function):
         ops, S, K, sigma, q_hr, cq = ctx.cfg
         rel_x, rel_y, w, *qkv = ctx.saved_tensors
         grads = [torch.empty(t.shape, dtype=t.dtype, device=t.device) for t in qkv]
-        drx, dry = ops.backward(dz.contiguous(), *_split(qkv, cq), rel_x, rel_y, w, *_split(grads, cq), S, K, q_hr, sigma)
+        with torch.autocast(dz.device.type, enabled=False):
+            drx, dry = ops.backward(dz.to(w.dtype).contiguous(), *_split(qkv, cq), rel_x, rel_y, w, *_split(grads, cq), S, K, q_hr, sigma)
         return (None,) * 5 + (drx, dry, *grads)
 
 def _nhwc(t: torch.Tensor) -> torch.Tensor:
@@ -882,8 +897,11 @@ def attention_upsample(q, k, v, rel_x, rel_y, scale: int = 2, *, q_hr: bool = Fa
     sigma = 1 / math.sqrt(C) if scale_logits else 1.0
     impl, ops = _resolve(impl, v, 'attention_upsample')
     if impl == 'reference': return masked_attention(q if q_hr else bilinear_upsample(q, S), k, v, rel_x, rel_y, S, sigma)
-    z = _FusedAttentionUpsample.apply(ops, S, K, sigma, q_hr, rel_x, rel_y, _nhwc(q), _nhwc(k), _nhwc(v))
-    return z.permute(0, 3, 1, 2)
+    (q, k, v, rel_x, rel_y), back = kernel_inputs(v.device.type, q, k, v, rel_x, rel_y)
+    with torch.autocast(v.device.type, enabled=False):
+        z = _FusedAttentionUpsample.apply(ops, S, K, sigma, q_hr, rel_x, rel_y, _nhwc(q), _nhwc(k), _nhwc(v))
+    z = z.permute(0, 3, 1, 2)
+    return z if back is None else z.to(back)
 
 def joint_attention_upsample(q_hr, k_hr, v_lr, rel_x, rel_y, scale: int = 2, *, scale_logits: bool = False,
                              impl: str = 'auto') -> torch.Tensor:
@@ -908,9 +926,12 @@ def attention_upsample2d(x, w_query, w_key, w_value, rel_x, rel_y, scale: int = 
         proj = lambda w: F.conv2d(x, w[:, :, None, None])
         return attention_upsample(proj(wq), proj(wk), proj(wv), rel_x, rel_y, S, scale_logits=scale_logits, impl=impl_)
     _check_kernel_size(K)
-    qkv = x.permute(0, 2, 3, 1) @ torch.cat([wq, wk, wv]).t()          # (B, H, W, 2C + Cv): Eq. 6 as one GEMM
-    z = _FusedAttentionUpsample.apply(ops, S, K, 1 / math.sqrt(C) if scale_logits else 1.0, False, rel_x, rel_y, qkv)
-    return z.permute(0, 3, 1, 2)
+    qkv = x.permute(0, 2, 3, 1) @ torch.cat([wq, wk, wv]).t()          # (B, H, W, 2C + Cv): Eq. 6 as one GEMM (autocast: bf16)
+    (qkv, rel_x, rel_y), back = kernel_inputs(x.device.type, qkv, rel_x, rel_y)
+    with torch.autocast(x.device.type, enabled=False):
+        z = _FusedAttentionUpsample.apply(ops, S, K, 1 / math.sqrt(C) if scale_logits else 1.0, False, rel_x, rel_y, qkv)
+    z = z.permute(0, 3, 1, 2)
+    return z if back is None else z.to(back)
 
 # %% ../nbs/20_attention_upsampling.ipynb #2ce324d3
 class AttentionUpsample2d(nn.Module):
