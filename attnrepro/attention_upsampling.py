@@ -16,9 +16,9 @@ from .kernels import load_extension, resolve_impl, KernelBuildError, KernelFallb
 # %% auto #0
 __all__ = ['CPU_CFLAGS', 'DJF_VARIANTS', 'SA_VARIANTS', 'zero_upsample', 'bilinear_upsample', 'position_table',
            'masked_attention', 'kernel_inputs', 'attention_upsample', 'joint_attention_upsample',
-           'attention_upsample2d', 'AttentionUpsample2d', 'JointAttentionUpsample2d', 'upsampler_benchmark',
-           'ResidualBlock', 'make_upsampler', 'SISRNet', 'DJF', 'load_djf_matconvnet', 'JointAttentionUpsampler',
-           'depth_case', 'case_rmse_cm', 'guided_filter', 'gf_upsample', 'jbu_upsample']
+           'attention_upsample2d', 'AttentionUpsample2d', 'JointAttentionUpsample2d', 'upsampler_work', 'deconv_gemms',
+           'upsampler_benchmark', 'ResidualBlock', 'make_upsampler', 'SISRNet', 'DJF', 'load_djf_matconvnet',
+           'JointAttentionUpsampler', 'depth_case', 'case_rmse_cm', 'guided_filter', 'gf_upsample', 'jbu_upsample']
 
 # %% ../nbs/20_attention_upsampling.ipynb #e18270f3
 def zero_upsample(x: torch.Tensor, scale: int) -> torch.Tensor:
@@ -455,8 +455,40 @@ void forward_impl(const au::Ptr4<const T>& q, const au::Ptr4<const T>& k, const 
   });
 }
 
+// The output gradient dz, (B, S*H, S*W, Cv) with any strides: the gradient of z's channels-first view arrives NCHW.
+// Channel-contiguous dz is read in place; otherwise each task transposes the HR rows it needs into a ring of `slots`
+// rows (channel-last), reused from row to row: no HR-sized temporary (whose first touch costs more than the copy).
+template <typename T> struct DzRows {
+  const T* p; int64_t s[4]; int64_t SH, SW, Cv, slots; bool direct;
+  std::vector<T> ring; std::vector<int64_t> tag;
+  DzRows(const T* p_, const int64_t* st, int64_t SH_, int64_t SW_, int64_t Cv_, int64_t slots_)
+      : p(p_), SH(SH_), SW(SW_), Cv(Cv_), slots(slots_), direct(st[3] == 1) {
+    for (int d = 0; d < 4; ++d) s[d] = st[d];
+    if (!direct) { ring.resize(slots * SW * Cv); tag.assign(slots, -1); }
+  }
+  void load(int64_t b, int64_t i) {  // make HR row (b, i) available to at()
+    if (direct) return;
+    const int64_t sl = i % slots, key = b * SH + i;
+    if (tag[sl] == key) return;
+    tag[sl] = key;
+    T* dst = ring.data() + sl * SW * Cv;
+    const T* src = p + b * s[0] + i * s[1];
+    constexpr int64_t BJ = 16;  // blocks of 16 pixels: one cache line read per channel, 16 lines written
+    for (int64_t j0 = 0; j0 < SW; j0 += BJ) {
+      const int64_t j1 = std::min(j0 + BJ, SW);
+      for (int64_t c = 0; c < Cv; ++c) {
+        const T* sc = src + c * s[3];
+        for (int64_t j = j0; j < j1; ++j) dst[j * Cv + c] = sc[j * s[2]];
+      }
+    }
+  }
+  const T* at(int64_t b, int64_t i, int64_t j) const {  // the Cv channels of HR pixel (b, i, j), contiguous
+    return direct ? p + b * s[0] + i * s[1] + j * s[2] : ring.data() + (i % slots) * SW * Cv + j * Cv;
+  }
+};
+
 template <typename T>
-void backward_impl(const au::Ptr4<const T>& dz, const au::Ptr4<const T>& q, const au::Ptr4<const T>& k, const au::Ptr4<const T>& v, const T* relxT, const T* relyT,
+void backward_impl(const T* dz_p, const int64_t* dz_strides, const au::Ptr4<const T>& q, const au::Ptr4<const T>& k, const au::Ptr4<const T>& v, const T* relxT, const T* relyT,
                    const T* w, const au::Ptr4<T>& dq, const au::Ptr4<T>& dk, const au::Ptr4<T>& dv, T* drel_part, T* dl,
                    int64_t B, int64_t H, int64_t W, int64_t Cq, int64_t Cv, int64_t S, int64_t K, bool q_hr, T scale) {
   const int64_t SH = S * H, SW = S * W, h = (K - 1) / 2, T_ = (K + S - 1) / S, T2 = T_ * T_, Ch = Cq / 2;
@@ -467,9 +499,11 @@ void backward_impl(const au::Ptr4<const T>& dz, const au::Ptr4<const T>& q, cons
     T* drel = drel_part + at::get_thread_num() * 2 * K * Ch;  // this thread's (2, K, Ch)
     std::vector<T> qrow(SW * Cq), rowbuf(W * Cq), g(T2), d(T2), DR(K), DC(K);
     std::vector<const T*> kptr(T2);
+    DzRows<T> dz(dz_p, dz_strides, SH, SW, Cv, 1);
     for (int64_t bi = begin; bi < end; ++bi) {
       const int64_t b = bi / SH, i = bi % SH;
       const au::Span R = au::span(i, h, S, H);
+      dz.load(b, i);
       query_row(q, q_hr, b, i, S, H, W, Cq, rowbuf.data(), qrow.data());
       for (int64_t j = 0; j < SW; ++j) {
         const au::Span C = au::span(j, h, S, W);
@@ -519,9 +553,11 @@ void backward_impl(const au::Ptr4<const T>& dz, const au::Ptr4<const T>& q, cons
     std::vector<T> cw(K * K), cd(K * K), ck(KG * KG), cq(QG * QG), CR(K), CC(K), coef(std::max(KG * KG, QG * QG));
     std::vector<const T*> pz(K * K), pq(K * K), ptr(std::max(KG * KG, QG * QG)), prx(K), pry(K);
     for (int64_t t = 0; t < K; ++t) { prx[t] = relxT + t * Ch; pry[t] = relyT + t * Ch; }
+    DzRows<T> dz(dz_p, dz_strides, SH, SW, Cv, K);  // rows S*a-h .. S*a+h: at most K at a time
     for (int64_t ba = begin; ba < end; ++ba) {
       const int64_t b = ba / H, a = ba % H;
       const int64_t i_lo = std::max<int64_t>(S * a - h, 0), i_hi = std::min(S * a + h, SH - 1);
+      for (int64_t i = i_lo; i <= i_hi; ++i) dz.load(b, i);
       for (int64_t c = 0; c < W; ++c) {
         const int64_t j_lo = std::max<int64_t>(S * c - h, 0), j_hi = std::min(S * c + h, SW - 1);
         std::fill(ck.begin(), ck.end(), T(0));
@@ -595,7 +631,8 @@ std::vector<torch::Tensor> attn_up_forward(torch::Tensor q, torch::Tensor k, tor
   return {z, w};
 }
 
-// dq, dk, dv are written in place (views allowed, e.g. slices of one packed buffer). Returns {drel_x, drel_y}.
+// dq, dk, dv are written in place (views allowed, e.g. slices of one packed buffer); dz may have any strides (see
+// DzRows). Returns {drel_x, drel_y}.
 std::vector<torch::Tensor> attn_up_backward(torch::Tensor dz, torch::Tensor q, torch::Tensor k, torch::Tensor v, torch::Tensor relx,
                                             torch::Tensor rely, torch::Tensor w, torch::Tensor dq, torch::Tensor dk, torch::Tensor dv,
                                             int64_t S, int64_t K, bool q_hr, double scale) {
@@ -610,8 +647,10 @@ std::vector<torch::Tensor> attn_up_backward(torch::Tensor dz, torch::Tensor q, t
   auto opt = v.options();
   auto drel_part = torch::zeros({at::get_num_threads(), 2, K, Ch}, opt);
   auto dl = torch::empty_like(w);
+  TORCH_CHECK(dz.scalar_type() == v.scalar_type() && dz.device() == v.device(), "dz must have v's dtype and device");
+  const int64_t dz_strides[4] = {dz.stride(0), dz.stride(1), dz.stride(2), dz.stride(3)};
   AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "attn_up_backward", [&] {
-    backward_impl<scalar_t>(au::ptr4<const scalar_t>(dz, "dz"), au::ptr4<const scalar_t>(q, "q"), au::ptr4<const scalar_t>(k, "k"), au::ptr4<const scalar_t>(v, "v"),
+    backward_impl<scalar_t>(dz.data_ptr<scalar_t>(), dz_strides, au::ptr4<const scalar_t>(q, "q"), au::ptr4<const scalar_t>(k, "k"), au::ptr4<const scalar_t>(v, "v"),
                             relxT.data_ptr<scalar_t>(), relyT.data_ptr<scalar_t>(), w.data_ptr<scalar_t>(),
                             au::ptr4<scalar_t>(dq, "dq"), au::ptr4<scalar_t>(dk, "dk"), au::ptr4<scalar_t>(dv, "dv"),
                             drel_part.data_ptr<scalar_t>(), dl.data_ptr<scalar_t>(), B, H, W, Cq, Cv, S, K, q_hr, (scalar_t)scale);
@@ -812,7 +851,7 @@ def _cuda_ext():
 
 @functools.cache  # a failed build is not cached here (it raises), but load_extension remembers it
 def _cpp_ops():
-    ext = _cpp_ext(); return SimpleNamespace(forward=ext.attn_up_forward, backward=ext.attn_up_backward)
+    ext = _cpp_ext(); return SimpleNamespace(forward=ext.attn_up_forward, backward=ext.attn_up_backward, strided_dz=True)
 
 @functools.cache
 def _cuda_ops():
@@ -867,7 +906,8 @@ class _FusedAttentionUpsample(torch.autograd.Function):
         rel_x, rel_y, w, *qkv = ctx.saved_tensors
         grads = [torch.empty(t.shape, dtype=t.dtype, device=t.device) for t in qkv]
         with torch.autocast(dz.device.type, enabled=False):
-            drx, dry = ops.backward(dz.to(w.dtype).contiguous(), *_split(qkv, cq), rel_x, rel_y, w, *_split(grads, cq), S, K, q_hr, sigma)
+            dz = dz.to(w.dtype) if getattr(ops, 'strided_dz', False) else dz.to(w.dtype).contiguous()  # cpp: any strides
+            drx, dry = ops.backward(dz, *_split(qkv, cq), rel_x, rel_y, w, *_split(grads, cq), S, K, q_hr, sigma)
         return (None,) * 5 + (drx, dry, *grads)
 
 def _nhwc(t: torch.Tensor) -> torch.Tensor:
@@ -926,7 +966,9 @@ def attention_upsample2d(x, w_query, w_key, w_value, rel_x, rel_y, scale: int = 
         proj = lambda w: F.conv2d(x, w[:, :, None, None])
         return attention_upsample(proj(wq), proj(wk), proj(wv), rel_x, rel_y, S, scale_logits=scale_logits, impl=impl_)
     _check_kernel_size(K)
-    qkv = x.permute(0, 2, 3, 1) @ torch.cat([wq, wk, wv]).t()          # (B, H, W, 2C + Cv): Eq. 6 as one GEMM (autocast: bf16)
+    B, _, H, W = x.shape                                                # Eq. 6 as one GEMM → (B, H, W, 2C + Cv), read
+    wt = torch.cat([wq, wk, wv]).t()                                    # in place from NCHW or channels_last (bmm takes
+    qkv = torch.bmm(x.flatten(2).transpose(1, 2), wt.expand(B, *wt.shape)).view(B, H, W, -1)  # either; autocast: bf16)
     (qkv, rel_x, rel_y), back = kernel_inputs(x.device.type, qkv, rel_x, rel_y)
     with torch.autocast(x.device.type, enabled=False):
         z = _FusedAttentionUpsample.apply(ops, S, K, 1 / math.sqrt(C) if scale_logits else 1.0, False, rel_x, rel_y, qkv)
@@ -983,11 +1025,31 @@ class JointAttentionUpsample2d(nn.Module):
                                   scale_logits=self.scale_logits, impl=self.impl)
 
 # %% ../nbs/20_attention_upsampling.ipynb #82b4696b
+def upsampler_work(B: int, Cin: int, C: int, H: int, W: int, S: int, K: int, mode: str) -> dict:
+    """What the attention upsampler must at least do, float32: the projection GEMMs as (batch, m, k, n) products (forward
+    Q|K|V = X Wᵀ; backward dX and dW) and the bytes every tensor needs to go through memory once per pass
+    (x, qkv, z, the weights w; backward also dz, dl, dqkv, dx). → dict(gemms, traffic_bytes)."""
+    n_lr, n_hr, Cqkv, T2 = B * H * W, B * S * S * H * W, 3 * C, ((K + S - 1) // S) ** 2
+    gemms = [(B, H * W, Cin, Cqkv)]
+    floats = n_lr * Cin + 2 * n_lr * Cqkv + n_hr * C + n_hr * T2            # x; qkv written, read; z, w written
+    if mode == 'forward+backward':
+        gemms += [(B, H * W, Cqkv, Cin), (B, Cin, H * W, Cqkv)]              # dX = dQKV W, dW = Xᵀ dQKV
+        floats += n_hr * C + 3 * n_hr * T2 + n_lr * Cqkv + 2 * n_lr * Cqkv + n_lr * Cin + n_lr * Cin  # dz; w, dl; qkv; dqkv; x; dx
+    return dict(gemms=gemms, traffic_bytes=4 * floats)
+
+def deconv_gemms(B: int, Cin: int, Cout: int, H: int, W: int, K: int, mode: str) -> list:
+    "A strided transposed convolution as products: (B·H·W × Cin)·(Cin × Cout·K²), then col2im; backward dX and dW."
+    g = [(B, H * W, Cin, Cout * K * K)]
+    return g + [(B, H * W, Cout * K * K, Cin), (B, Cin, H * W, Cout * K * K)] if mode == 'forward+backward' else g
+
 def upsampler_benchmark(sizes=(32, 64, 128), batch: int = 4, channels: int = 128, kernel_size: int = 5, scale: int = 2,
                         impls=None, reps: int = 7, warmup: int = 2, device=None, ref_mem_limit: float = 6e9, seed: int = 0):
-    "Rows (name, mode, lr_size, median_s, p25, p75, peak_mem_bytes, time_ratio vs deconv, ...) for each size and mode."
-    import pandas as pd
-    from attnrepro.benchmark import compare
+    """Rows (name, mode, lr_size, median_s, p25, p75, peak_mem_bytes, time_ratio vs deconv, ...) for each size and mode,
+    with the roofline measured in the same run: for the attention upsampler the projection GEMMs at `torch.bmm`'s speed
+    plus its minimal memory traffic at copy speed (`ceiling_s`), for the transposed convolution its products at bmm
+    speed; `ceiling_fraction` = ceiling_s / median_s."""
+    import numpy as np, pandas as pd
+    from attnrepro.benchmark import compare, gemm_ceiling, copy_ceiling, roofline
     device = get_device(device)
     impls = impls or (['reference', 'cuda'] if device.type == 'cuda' else ['reference', 'cpp'])
     torch.manual_seed(seed)
@@ -1009,6 +1071,17 @@ def upsampler_benchmark(sizes=(32, 64, 128), batch: int = 4, channels: int = 128
             with torch.set_grad_enabled(mode != 'forward'):
                 df = compare({n: make(mods[n]) for n in names}, baseline='deconv', reps=reps, warmup=warmup, device=device)
             df['mode'], df['lr_size'], df['note'] = mode, L, ''
+            work = upsampler_work(batch, C, C, L, L, S, K, mode)
+            au_gemm = gemm_ceiling(work['gemms'], device=device, reps=reps, warmup=1)
+            dc_gemm = gemm_ceiling(deconv_gemms(batch, C, C, L, L, K, mode), device=device, reps=reps, warmup=1)
+            cp = copy_ceiling(max(4 * batch * C * (S * L) ** 2, 2**26), device=device, reps=max(reps, 10), warmup=2)  # HR-sized, ≥ 64 MB
+            au_ceiling = au_gemm['ceiling_s'] + work['traffic_bytes'] / (cp['copy_gbs'] * 1e9)
+            is_dc = df.name == 'deconv'
+            df['bound'] = ['compute (bmm)' if d else 'memory (copy) + projection GEMMs (bmm)' for d in is_dc]
+            df['ceiling_s'] = [dc_gemm['ceiling_s'] if d else au_ceiling for d in is_dc]
+            df['ceiling_gflops'] = [dc_gemm['ceiling_gflops'] if d else au_gemm['ceiling_gflops'] for d in is_dc]
+            df['copy_gbs'], df['traffic_bytes'] = cp['copy_gbs'], [np.nan if d else work['traffic_bytes'] for d in is_dc]
+            df['ceiling_fraction'] = roofline(df.median_s, df.ceiling_s)
             rows.append(df)
             if len(names) < len(mods):
                 rows.append(pd.DataFrame([dict(name='reference', mode=mode, lr_size=L, device=str(device),

@@ -14,7 +14,8 @@ from .core import get_device, hardware_info, git_commit, today
 from .results import write_table, figure_path
 
 # %% auto #0
-__all__ = ['peak_memory', 'measure', 'compare', 'benchmark_rows', 'write_benchmark', 'plot_benchmark']
+__all__ = ['peak_memory', 'measure', 'compare', 'benchmark_rows', 'write_benchmark', 'plot_benchmark', 'gemm_ceiling',
+           'copy_ceiling', 'roofline']
 
 # %% ../nbs/05_benchmark.ipynb #f40a0962
 def _infer_device(args, kwargs) -> torch.device:
@@ -146,3 +147,32 @@ def plot_benchmark(df: pd.DataFrame, folder: str, name: str, x: str = 'name', hu
     path = figure_path(folder, name, root=root)
     fig.savefig(path, dpi=110); plt.close(fig)
     return path
+
+# %% ../nbs/05_benchmark.ipynb #5185f9d3
+def _median_time(fn, reps: int, warmup: int, device) -> float:
+    for _ in range(warmup): fn()
+    return float(np.median([_time_once(fn, (), {}, device) for _ in range(reps)]))
+
+def gemm_ceiling(shapes, *, dtype=torch.float32, device=None, reps: int = 5, warmup: int = 1, seed: int = 0) -> dict:
+    """`torch.bmm` on the same products as a kernel: `shapes` = [(batch, m, k, n), ...] → ceiling_s (sum of the median
+    times), flops (2·batch·m·k·n summed) and ceiling_gflops."""
+    device = get_device(device)
+    g = torch.Generator().manual_seed(seed)
+    total, flops = 0.0, 0
+    for b, m, k, n in shapes:
+        a = torch.randn(b, m, k, generator=g, dtype=dtype).to(device); bb = torch.randn(b, k, n, generator=g, dtype=dtype).to(device)
+        out = torch.empty(b, m, n, dtype=dtype, device=device)
+        total += _median_time(lambda: torch.bmm(a, bb, out=out), reps, warmup, device)
+        flops += 2 * b * m * k * n
+    return dict(ceiling_s=total, flops=flops, ceiling_gflops=flops / total / 1e9 if total > 0 else np.nan)
+
+def copy_ceiling(nbytes: int, *, device=None, reps: int = 5, warmup: int = 1) -> dict:
+    "Copy bandwidth on a buffer of `nbytes` (float32): → copy_s, copy_gbs = 2·nbytes / copy_s / 1e9 (read + write)."
+    device = get_device(device)
+    src = torch.ones(max(int(nbytes) // 4, 1), device=device); dst = torch.empty_like(src)
+    t = _median_time(lambda: dst.copy_(src), reps, warmup, device)
+    return dict(copy_s=t, copy_gbs=2 * src.numel() * 4 / t / 1e9)
+
+def roofline(seconds, ceiling_s):
+    "Achieved fraction of the ceiling: `ceiling_s / seconds` (elementwise for arrays and Series)."
+    return np.asarray(ceiling_s, dtype=float) / np.asarray(seconds, dtype=float) if not isinstance(seconds, pd.Series) else ceiling_s / seconds
