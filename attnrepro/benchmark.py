@@ -14,8 +14,8 @@ from .core import get_device, hardware_info, git_commit, today
 from .results import write_table, figure_path
 
 # %% auto #0
-__all__ = ['peak_memory', 'measure', 'compare', 'benchmark_rows', 'write_benchmark', 'plot_benchmark', 'gemm_ceiling',
-           'copy_ceiling', 'roofline']
+__all__ = ['TRAIN_MODES', 'peak_memory', 'measure', 'compare', 'benchmark_rows', 'write_benchmark', 'plot_benchmark',
+           'gemm_ceiling', 'copy_ceiling', 'roofline', 'train_throughput']
 
 # %% ../nbs/05_benchmark.ipynb #f40a0962
 def _infer_device(args, kwargs) -> torch.device:
@@ -176,3 +176,45 @@ def copy_ceiling(nbytes: int, *, device=None, reps: int = 5, warmup: int = 1) ->
 def roofline(seconds, ceiling_s):
     "Achieved fraction of the ceiling: `ceiling_s / seconds` (elementwise for arrays and Series)."
     return np.asarray(ceiling_s, dtype=float) / np.asarray(seconds, dtype=float) if not isinstance(seconds, pd.Series) else ceiling_s / seconds
+
+# %% ../nbs/05_benchmark.ipynb #876f7955
+TRAIN_MODES = ('fp32', 'bf16 autocast', 'channels_last', 'channels_last + bf16 autocast')
+
+def train_throughput(make_model: Callable, make_batch: Callable, *, modes=TRAIN_MODES, steps: int = 5, warmup: int = 1,
+                     lr: float = 1e-4, loss_fn: Callable|None = None, device=None) -> pd.DataFrame:
+    """Step time of each mode in `modes` (⊆ TRAIN_MODES): `make_model()` → a fresh module (same seed, same weights each
+    call), `make_batch()` → (inputs tuple, target). Adam, L1 loss unless `loss_fn`. → DataFrame(mode, median_s, it_per_s,
+    time_ratio vs the first mode, final_loss)."""
+    import copy
+    device = get_device(device)
+    loss_fn = loss_fn or torch.nn.functional.l1_loss
+    bad = [m for m in modes if m not in TRAIN_MODES]
+    if bad: raise ValueError(f"unknown modes {bad}; choose from {TRAIN_MODES}")
+    base = make_model().to(device)
+    inputs, target = make_batch()
+    state = {}
+    for m in modes:
+        cl = m.startswith('channels_last')
+        model = copy.deepcopy(base)
+        xs = [t.to(device) for t in inputs]
+        if cl: model, xs = model.to(memory_format=torch.channels_last), [t.to(memory_format=torch.channels_last) if t.dim() == 4 else t for t in xs]
+        opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr)
+        state[m] = (model, xs, opt, 'bf16' in m)
+    times, losses = {m: [] for m in modes}, {}
+    def step(m):
+        model, xs, opt, amp = state[m]
+        with torch.autocast(device.type, torch.bfloat16, enabled=amp): loss = loss_fn(model(*xs), target.to(device))
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        return float(loss.detach())
+    for m in modes:
+        for _ in range(warmup): step(m)
+    for r in range(steps):
+        for m in list(modes)[r % len(modes):] + list(modes)[:r % len(modes)]:
+            _sync(device); t0 = time.perf_counter(); losses[m] = step(m); _sync(device)
+            times[m].append(time.perf_counter() - t0)
+    df = pd.DataFrame([dict(mode=m, median_s=float(np.median(times[m])), min_s=float(np.min(times[m])), n=steps,
+                            final_loss=losses[m]) for m in modes])
+    df['it_per_s'] = 1 / df.median_s
+    df['time_ratio'] = df.median_s / df.median_s.iloc[0]
+    df['device'] = str(device)
+    return df
