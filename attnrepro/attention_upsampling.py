@@ -455,6 +455,33 @@ void forward_impl(const au::Ptr4<const T>& q, const au::Ptr4<const T>& k, const 
   });
 }
 
+// 16×16 float transpose in AVX-512 registers: dst[j * ds + c] = src[c * ss + j] (unpack, shuffle, two lane shuffles).
+// Returns false where it does not apply (other types, no AVX-512): the caller then copies element by element.
+template <typename T> inline bool transpose16(const T*, int64_t, T*, int64_t) { return false; }
+#ifdef __AVX512F__
+}  // namespace
+#include <immintrin.h>
+namespace {
+template <> inline bool transpose16<float>(const float* src, int64_t ss, float* dst, int64_t ds) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * ss);
+  for (int i = 0; i < 16; i += 2) { t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]); t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]); }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44); r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44); r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; ++i) {  // 128-bit lanes: rows 0-7, then 8-15
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88); t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88); t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
+  }
+  for (int i = 0; i < 8; ++i) {
+    _mm512_storeu_ps(dst + i * ds, _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88));
+    _mm512_storeu_ps(dst + (i + 8) * ds, _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD));
+  }
+  return true;
+}
+#endif
+
 // The output gradient dz, (B, S*H, S*W, Cv) with any strides: the gradient of z's channels-first view arrives NCHW.
 // Channel-contiguous dz is read in place; otherwise each task transposes the HR rows it needs into a ring of `slots`
 // rows (channel-last), reused from row to row: no HR-sized temporary (whose first touch costs more than the copy).
@@ -476,7 +503,10 @@ template <typename T> struct DzRows {
     constexpr int64_t BJ = 16;  // blocks of 16 pixels: one cache line read per channel, 16 lines written
     for (int64_t j0 = 0; j0 < SW; j0 += BJ) {
       const int64_t j1 = std::min(j0 + BJ, SW);
-      for (int64_t c = 0; c < Cv; ++c) {
+      int64_t c0 = 0;
+      if (j1 - j0 == BJ && s[2] == 1)  // whole 16×16 tiles in registers where possible
+        while (c0 + 16 <= Cv && transpose16(src + c0 * s[3] + j0, s[3], dst + j0 * Cv + c0, Cv)) c0 += 16;
+      for (int64_t c = c0; c < Cv; ++c) {
         const T* sc = src + c * s[3];
         for (int64_t j = j0; j < j1; ++j) dst[j * Cv + c] = sc[j * s[2]];
       }
