@@ -15,10 +15,10 @@ from .kernels import load_extension, resolve_impl, KernelBuildError, KernelFallb
 
 # %% auto #0
 __all__ = ['CPU_CFLAGS', 'DJF_VARIANTS', 'SA_VARIANTS', 'zero_upsample', 'bilinear_upsample', 'position_table',
-           'masked_attention', 'attention_upsample', 'joint_attention_upsample', 'attention_upsample2d',
-           'AttentionUpsample2d', 'JointAttentionUpsample2d', 'upsampler_benchmark', 'ResidualBlock', 'make_upsampler',
-           'SISRNet', 'DJF', 'load_djf_matconvnet', 'JointAttentionUpsampler', 'depth_case', 'case_rmse_cm',
-           'guided_filter', 'gf_upsample', 'jbu_upsample']
+           'masked_attention', 'kernel_inputs', 'attention_upsample', 'joint_attention_upsample',
+           'attention_upsample2d', 'AttentionUpsample2d', 'JointAttentionUpsample2d', 'upsampler_work', 'deconv_gemms',
+           'upsampler_benchmark', 'ResidualBlock', 'make_upsampler', 'SISRNet', 'DJF', 'load_djf_matconvnet',
+           'JointAttentionUpsampler', 'depth_case', 'case_rmse_cm', 'guided_filter', 'gf_upsample', 'jbu_upsample']
 
 # %% ../nbs/20_attention_upsampling.ipynb #e18270f3
 def zero_upsample(x: torch.Tensor, scale: int) -> torch.Tensor:
@@ -455,8 +455,70 @@ void forward_impl(const au::Ptr4<const T>& q, const au::Ptr4<const T>& k, const 
   });
 }
 
+// 16×16 float transpose in AVX-512 registers: dst[j * ds + c] = src[c * ss + j] (unpack, shuffle, two lane shuffles).
+// Returns false where it does not apply (other types, no AVX-512): the caller then copies element by element.
+template <typename T> inline bool transpose16(const T*, int64_t, T*, int64_t) { return false; }
+#ifdef __AVX512F__
+}  // namespace
+#include <immintrin.h>
+namespace {
+template <> inline bool transpose16<float>(const float* src, int64_t ss, float* dst, int64_t ds) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * ss);
+  for (int i = 0; i < 16; i += 2) { t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]); t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]); }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44); r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44); r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; ++i) {  // 128-bit lanes: rows 0-7, then 8-15
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88); t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88); t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
+  }
+  for (int i = 0; i < 8; ++i) {
+    _mm512_storeu_ps(dst + i * ds, _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88));
+    _mm512_storeu_ps(dst + (i + 8) * ds, _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD));
+  }
+  return true;
+}
+#endif
+
+// The output gradient dz, (B, S*H, S*W, Cv) with any strides: the gradient of z's channels-first view arrives NCHW.
+// Channel-contiguous dz is read in place; otherwise each task transposes the HR rows it needs into a ring of `slots`
+// rows (channel-last), reused from row to row: no HR-sized temporary (whose first touch costs more than the copy).
+template <typename T> struct DzRows {
+  const T* p; int64_t s[4]; int64_t SH, SW, Cv, slots; bool direct;
+  std::vector<T> ring; std::vector<int64_t> tag;
+  DzRows(const T* p_, const int64_t* st, int64_t SH_, int64_t SW_, int64_t Cv_, int64_t slots_)
+      : p(p_), SH(SH_), SW(SW_), Cv(Cv_), slots(slots_), direct(st[3] == 1) {
+    for (int d = 0; d < 4; ++d) s[d] = st[d];
+    if (!direct) { ring.resize(slots * SW * Cv); tag.assign(slots, -1); }
+  }
+  void load(int64_t b, int64_t i) {  // make HR row (b, i) available to at()
+    if (direct) return;
+    const int64_t sl = i % slots, key = b * SH + i;
+    if (tag[sl] == key) return;
+    tag[sl] = key;
+    T* dst = ring.data() + sl * SW * Cv;
+    const T* src = p + b * s[0] + i * s[1];
+    constexpr int64_t BJ = 16;  // blocks of 16 pixels: one cache line read per channel, 16 lines written
+    for (int64_t j0 = 0; j0 < SW; j0 += BJ) {
+      const int64_t j1 = std::min(j0 + BJ, SW);
+      int64_t c0 = 0;
+      if (j1 - j0 == BJ && s[2] == 1)  // whole 16×16 tiles in registers where possible
+        while (c0 + 16 <= Cv && transpose16(src + c0 * s[3] + j0, s[3], dst + j0 * Cv + c0, Cv)) c0 += 16;
+      for (int64_t c = c0; c < Cv; ++c) {
+        const T* sc = src + c * s[3];
+        for (int64_t j = j0; j < j1; ++j) dst[j * Cv + c] = sc[j * s[2]];
+      }
+    }
+  }
+  const T* at(int64_t b, int64_t i, int64_t j) const {  // the Cv channels of HR pixel (b, i, j), contiguous
+    return direct ? p + b * s[0] + i * s[1] + j * s[2] : ring.data() + (i % slots) * SW * Cv + j * Cv;
+  }
+};
+
 template <typename T>
-void backward_impl(const au::Ptr4<const T>& dz, const au::Ptr4<const T>& q, const au::Ptr4<const T>& k, const au::Ptr4<const T>& v, const T* relxT, const T* relyT,
+void backward_impl(const T* dz_p, const int64_t* dz_strides, const au::Ptr4<const T>& q, const au::Ptr4<const T>& k, const au::Ptr4<const T>& v, const T* relxT, const T* relyT,
                    const T* w, const au::Ptr4<T>& dq, const au::Ptr4<T>& dk, const au::Ptr4<T>& dv, T* drel_part, T* dl,
                    int64_t B, int64_t H, int64_t W, int64_t Cq, int64_t Cv, int64_t S, int64_t K, bool q_hr, T scale) {
   const int64_t SH = S * H, SW = S * W, h = (K - 1) / 2, T_ = (K + S - 1) / S, T2 = T_ * T_, Ch = Cq / 2;
@@ -467,9 +529,11 @@ void backward_impl(const au::Ptr4<const T>& dz, const au::Ptr4<const T>& q, cons
     T* drel = drel_part + at::get_thread_num() * 2 * K * Ch;  // this thread's (2, K, Ch)
     std::vector<T> qrow(SW * Cq), rowbuf(W * Cq), g(T2), d(T2), DR(K), DC(K);
     std::vector<const T*> kptr(T2);
+    DzRows<T> dz(dz_p, dz_strides, SH, SW, Cv, 1);
     for (int64_t bi = begin; bi < end; ++bi) {
       const int64_t b = bi / SH, i = bi % SH;
       const au::Span R = au::span(i, h, S, H);
+      dz.load(b, i);
       query_row(q, q_hr, b, i, S, H, W, Cq, rowbuf.data(), qrow.data());
       for (int64_t j = 0; j < SW; ++j) {
         const au::Span C = au::span(j, h, S, W);
@@ -519,9 +583,11 @@ void backward_impl(const au::Ptr4<const T>& dz, const au::Ptr4<const T>& q, cons
     std::vector<T> cw(K * K), cd(K * K), ck(KG * KG), cq(QG * QG), CR(K), CC(K), coef(std::max(KG * KG, QG * QG));
     std::vector<const T*> pz(K * K), pq(K * K), ptr(std::max(KG * KG, QG * QG)), prx(K), pry(K);
     for (int64_t t = 0; t < K; ++t) { prx[t] = relxT + t * Ch; pry[t] = relyT + t * Ch; }
+    DzRows<T> dz(dz_p, dz_strides, SH, SW, Cv, K);  // rows S*a-h .. S*a+h: at most K at a time
     for (int64_t ba = begin; ba < end; ++ba) {
       const int64_t b = ba / H, a = ba % H;
       const int64_t i_lo = std::max<int64_t>(S * a - h, 0), i_hi = std::min(S * a + h, SH - 1);
+      for (int64_t i = i_lo; i <= i_hi; ++i) dz.load(b, i);
       for (int64_t c = 0; c < W; ++c) {
         const int64_t j_lo = std::max<int64_t>(S * c - h, 0), j_hi = std::min(S * c + h, SW - 1);
         std::fill(ck.begin(), ck.end(), T(0));
@@ -595,7 +661,8 @@ std::vector<torch::Tensor> attn_up_forward(torch::Tensor q, torch::Tensor k, tor
   return {z, w};
 }
 
-// dq, dk, dv are written in place (views allowed, e.g. slices of one packed buffer). Returns {drel_x, drel_y}.
+// dq, dk, dv are written in place (views allowed, e.g. slices of one packed buffer); dz may have any strides (see
+// DzRows). Returns {drel_x, drel_y}.
 std::vector<torch::Tensor> attn_up_backward(torch::Tensor dz, torch::Tensor q, torch::Tensor k, torch::Tensor v, torch::Tensor relx,
                                             torch::Tensor rely, torch::Tensor w, torch::Tensor dq, torch::Tensor dk, torch::Tensor dv,
                                             int64_t S, int64_t K, bool q_hr, double scale) {
@@ -610,8 +677,10 @@ std::vector<torch::Tensor> attn_up_backward(torch::Tensor dz, torch::Tensor q, t
   auto opt = v.options();
   auto drel_part = torch::zeros({at::get_num_threads(), 2, K, Ch}, opt);
   auto dl = torch::empty_like(w);
+  TORCH_CHECK(dz.scalar_type() == v.scalar_type() && dz.device() == v.device(), "dz must have v's dtype and device");
+  const int64_t dz_strides[4] = {dz.stride(0), dz.stride(1), dz.stride(2), dz.stride(3)};
   AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "attn_up_backward", [&] {
-    backward_impl<scalar_t>(au::ptr4<const scalar_t>(dz, "dz"), au::ptr4<const scalar_t>(q, "q"), au::ptr4<const scalar_t>(k, "k"), au::ptr4<const scalar_t>(v, "v"),
+    backward_impl<scalar_t>(dz.data_ptr<scalar_t>(), dz_strides, au::ptr4<const scalar_t>(q, "q"), au::ptr4<const scalar_t>(k, "k"), au::ptr4<const scalar_t>(v, "v"),
                             relxT.data_ptr<scalar_t>(), relyT.data_ptr<scalar_t>(), w.data_ptr<scalar_t>(),
                             au::ptr4<scalar_t>(dq, "dq"), au::ptr4<scalar_t>(dk, "dk"), au::ptr4<scalar_t>(dv, "dv"),
                             drel_part.data_ptr<scalar_t>(), dl.data_ptr<scalar_t>(), B, H, W, Cq, Cv, S, K, q_hr, (scalar_t)scale);
@@ -812,7 +881,7 @@ def _cuda_ext():
 
 @functools.cache  # a failed build is not cached here (it raises), but load_extension remembers it
 def _cpp_ops():
-    ext = _cpp_ext(); return SimpleNamespace(forward=ext.attn_up_forward, backward=ext.attn_up_backward)
+    ext = _cpp_ext(); return SimpleNamespace(forward=ext.attn_up_forward, backward=ext.attn_up_backward, strided_dz=True)
 
 @functools.cache
 def _cuda_ops():
@@ -825,11 +894,25 @@ def _emulated_cuda_ops():
     return SimpleNamespace(forward=_cpp_ext().emu_forward, backward=_cpp_ext().emu_backward)
 
 def _resolve(impl: str, t: torch.Tensor, what: str):
-    "(impl, ops) for tensors like `t`: `resolve_impl` plus the dtype check (the kernels take float32 and float64)."
-    if impl != 'reference' and t.dtype not in (torch.float32, torch.float64):
-        if impl != 'auto': raise TypeError(f"{what}: impl={impl!r} supports float32 and float64, got {t.dtype}")
-        return 'reference', None
+    """(impl, ops) for tensors like `t`: `resolve_impl` plus the dtype check. The kernels compute in float32 and float64;
+    bfloat16/float16 tensors (and autocast) are handled at their boundary by `kernel_inputs`."""
+    if impl != 'reference' and not t.is_floating_point(): raise TypeError(f"{what}: needs floating tensors, got {t.dtype}")
     return resolve_impl(impl, t.device, _BUILDERS, what=what)
+
+def _autocast_on(device_type: str) -> bool:
+    try: return torch.is_autocast_enabled(device_type)
+    except TypeError: return torch.is_autocast_cpu_enabled() if device_type == 'cpu' else torch.is_autocast_enabled()  # torch < 2.4
+
+def kernel_inputs(device_type: str, *ts):
+    """The kernels' precision boundary → (tensors to pass, dtype to cast the result to or None). Under autocast for
+    `device_type` floating tensors other than float64 become float32 and the result stays float32 (what
+    `torch.amp.custom_fwd(cast_inputs=torch.float32)` does); bfloat16/float16 tensors without autocast are computed in
+    float32 and the result is cast back to their dtype. Never a silent fallback to the reference."""
+    if _autocast_on(device_type):
+        return [t.float() if t.is_floating_point() and t.dtype != torch.float64 else t for t in ts], None
+    low = [t.dtype for t in ts if t.dtype in (torch.bfloat16, torch.float16)]
+    if not low: return list(ts), None
+    return [t.float() if t.dtype in (torch.bfloat16, torch.float16) else t for t in ts], low[0]
 
 # %% ../nbs/20_attention_upsampling.ipynb #92bbcac4
 def _split(ts, cq: int):
@@ -852,7 +935,9 @@ class _FusedAttentionUpsample(torch.autograd.Function):
         ops, S, K, sigma, q_hr, cq = ctx.cfg
         rel_x, rel_y, w, *qkv = ctx.saved_tensors
         grads = [torch.empty(t.shape, dtype=t.dtype, device=t.device) for t in qkv]
-        drx, dry = ops.backward(dz.contiguous(), *_split(qkv, cq), rel_x, rel_y, w, *_split(grads, cq), S, K, q_hr, sigma)
+        with torch.autocast(dz.device.type, enabled=False):
+            dz = dz.to(w.dtype) if getattr(ops, 'strided_dz', False) else dz.to(w.dtype).contiguous()  # cpp: any strides
+            drx, dry = ops.backward(dz, *_split(qkv, cq), rel_x, rel_y, w, *_split(grads, cq), S, K, q_hr, sigma)
         return (None,) * 5 + (drx, dry, *grads)
 
 def _nhwc(t: torch.Tensor) -> torch.Tensor:
@@ -882,8 +967,11 @@ def attention_upsample(q, k, v, rel_x, rel_y, scale: int = 2, *, q_hr: bool = Fa
     sigma = 1 / math.sqrt(C) if scale_logits else 1.0
     impl, ops = _resolve(impl, v, 'attention_upsample')
     if impl == 'reference': return masked_attention(q if q_hr else bilinear_upsample(q, S), k, v, rel_x, rel_y, S, sigma)
-    z = _FusedAttentionUpsample.apply(ops, S, K, sigma, q_hr, rel_x, rel_y, _nhwc(q), _nhwc(k), _nhwc(v))
-    return z.permute(0, 3, 1, 2)
+    (q, k, v, rel_x, rel_y), back = kernel_inputs(v.device.type, q, k, v, rel_x, rel_y)
+    with torch.autocast(v.device.type, enabled=False):
+        z = _FusedAttentionUpsample.apply(ops, S, K, sigma, q_hr, rel_x, rel_y, _nhwc(q), _nhwc(k), _nhwc(v))
+    z = z.permute(0, 3, 1, 2)
+    return z if back is None else z.to(back)
 
 def joint_attention_upsample(q_hr, k_hr, v_lr, rel_x, rel_y, scale: int = 2, *, scale_logits: bool = False,
                              impl: str = 'auto') -> torch.Tensor:
@@ -908,9 +996,14 @@ def attention_upsample2d(x, w_query, w_key, w_value, rel_x, rel_y, scale: int = 
         proj = lambda w: F.conv2d(x, w[:, :, None, None])
         return attention_upsample(proj(wq), proj(wk), proj(wv), rel_x, rel_y, S, scale_logits=scale_logits, impl=impl_)
     _check_kernel_size(K)
-    qkv = x.permute(0, 2, 3, 1) @ torch.cat([wq, wk, wv]).t()          # (B, H, W, 2C + Cv): Eq. 6 as one GEMM
-    z = _FusedAttentionUpsample.apply(ops, S, K, 1 / math.sqrt(C) if scale_logits else 1.0, False, rel_x, rel_y, qkv)
-    return z.permute(0, 3, 1, 2)
+    B, _, H, W = x.shape                                                # Eq. 6 as one GEMM → (B, H, W, 2C + Cv), read
+    wt = torch.cat([wq, wk, wv]).t()                                    # in place from NCHW or channels_last (bmm takes
+    qkv = torch.bmm(x.flatten(2).transpose(1, 2), wt.expand(B, *wt.shape)).view(B, H, W, -1)  # either; autocast: bf16)
+    (qkv, rel_x, rel_y), back = kernel_inputs(x.device.type, qkv, rel_x, rel_y)
+    with torch.autocast(x.device.type, enabled=False):
+        z = _FusedAttentionUpsample.apply(ops, S, K, 1 / math.sqrt(C) if scale_logits else 1.0, False, rel_x, rel_y, qkv)
+    z = z.permute(0, 3, 1, 2)
+    return z if back is None else z.to(back)
 
 # %% ../nbs/20_attention_upsampling.ipynb #2ce324d3
 class AttentionUpsample2d(nn.Module):
@@ -962,11 +1055,31 @@ class JointAttentionUpsample2d(nn.Module):
                                   scale_logits=self.scale_logits, impl=self.impl)
 
 # %% ../nbs/20_attention_upsampling.ipynb #82b4696b
+def upsampler_work(B: int, Cin: int, C: int, H: int, W: int, S: int, K: int, mode: str) -> dict:
+    """What the attention upsampler must at least do, float32: the projection GEMMs as (batch, m, k, n) products (forward
+    Q|K|V = X Wᵀ; backward dX and dW) and the bytes every tensor needs to go through memory once per pass
+    (x, qkv, z, the weights w; backward also dz, dl, dqkv, dx). → dict(gemms, traffic_bytes)."""
+    n_lr, n_hr, Cqkv, T2 = B * H * W, B * S * S * H * W, 3 * C, ((K + S - 1) // S) ** 2
+    gemms = [(B, H * W, Cin, Cqkv)]
+    floats = n_lr * Cin + 2 * n_lr * Cqkv + n_hr * C + n_hr * T2            # x; qkv written, read; z, w written
+    if mode == 'forward+backward':
+        gemms += [(B, H * W, Cqkv, Cin), (B, Cin, H * W, Cqkv)]              # dX = dQKV W, dW = Xᵀ dQKV
+        floats += n_hr * C + 3 * n_hr * T2 + n_lr * Cqkv + 2 * n_lr * Cqkv + n_lr * Cin + n_lr * Cin  # dz; w, dl; qkv; dqkv; x; dx
+    return dict(gemms=gemms, traffic_bytes=4 * floats)
+
+def deconv_gemms(B: int, Cin: int, Cout: int, H: int, W: int, K: int, mode: str) -> list:
+    "A strided transposed convolution as products: (B·H·W × Cin)·(Cin × Cout·K²), then col2im; backward dX and dW."
+    g = [(B, H * W, Cin, Cout * K * K)]
+    return g + [(B, H * W, Cout * K * K, Cin), (B, Cin, H * W, Cout * K * K)] if mode == 'forward+backward' else g
+
 def upsampler_benchmark(sizes=(32, 64, 128), batch: int = 4, channels: int = 128, kernel_size: int = 5, scale: int = 2,
                         impls=None, reps: int = 7, warmup: int = 2, device=None, ref_mem_limit: float = 6e9, seed: int = 0):
-    "Rows (name, mode, lr_size, median_s, p25, p75, peak_mem_bytes, time_ratio vs deconv, ...) for each size and mode."
-    import pandas as pd
-    from attnrepro.benchmark import compare
+    """Rows (name, mode, lr_size, median_s, p25, p75, peak_mem_bytes, time_ratio vs deconv, ...) for each size and mode,
+    with the roofline measured in the same run: for the attention upsampler the projection GEMMs at `torch.bmm`'s speed
+    plus its minimal memory traffic at copy speed (`ceiling_s`), for the transposed convolution its products at bmm
+    speed; `ceiling_fraction` = ceiling_s / median_s."""
+    import numpy as np, pandas as pd
+    from attnrepro.benchmark import compare, gemm_ceiling, copy_ceiling, roofline
     device = get_device(device)
     impls = impls or (['reference', 'cuda'] if device.type == 'cuda' else ['reference', 'cpp'])
     torch.manual_seed(seed)
@@ -988,6 +1101,17 @@ def upsampler_benchmark(sizes=(32, 64, 128), batch: int = 4, channels: int = 128
             with torch.set_grad_enabled(mode != 'forward'):
                 df = compare({n: make(mods[n]) for n in names}, baseline='deconv', reps=reps, warmup=warmup, device=device)
             df['mode'], df['lr_size'], df['note'] = mode, L, ''
+            work = upsampler_work(batch, C, C, L, L, S, K, mode)
+            au_gemm = gemm_ceiling(work['gemms'], device=device, reps=reps, warmup=1)
+            dc_gemm = gemm_ceiling(deconv_gemms(batch, C, C, L, L, K, mode), device=device, reps=reps, warmup=1)
+            cp = copy_ceiling(max(4 * batch * C * (S * L) ** 2, 2**26), device=device, reps=max(reps, 10), warmup=2)  # HR-sized, ≥ 64 MB
+            au_ceiling = au_gemm['ceiling_s'] + work['traffic_bytes'] / (cp['copy_gbs'] * 1e9)
+            is_dc = df.name == 'deconv'
+            df['bound'] = ['compute (bmm)' if d else 'memory (copy) + projection GEMMs (bmm)' for d in is_dc]
+            df['ceiling_s'] = [dc_gemm['ceiling_s'] if d else au_ceiling for d in is_dc]
+            df['ceiling_gflops'] = [dc_gemm['ceiling_gflops'] if d else au_gemm['ceiling_gflops'] for d in is_dc]
+            df['copy_gbs'], df['traffic_bytes'] = cp['copy_gbs'], [np.nan if d else work['traffic_bytes'] for d in is_dc]
+            df['ceiling_fraction'] = roofline(df.median_s, df.ceiling_s)
             rows.append(df)
             if len(names) < len(mods):
                 rows.append(pd.DataFrame([dict(name='reference', mode=mode, lr_size=L, device=str(device),

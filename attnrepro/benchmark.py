@@ -14,7 +14,8 @@ from .core import get_device, hardware_info, git_commit, today
 from .results import write_table, figure_path
 
 # %% auto #0
-__all__ = ['peak_memory', 'measure', 'compare', 'benchmark_rows', 'write_benchmark', 'plot_benchmark']
+__all__ = ['TRAIN_MODES', 'peak_memory', 'measure', 'compare', 'benchmark_rows', 'write_benchmark', 'plot_benchmark',
+           'gemm_ceiling', 'copy_ceiling', 'roofline', 'train_throughput']
 
 # %% ../nbs/05_benchmark.ipynb #f40a0962
 def _infer_device(args, kwargs) -> torch.device:
@@ -146,3 +147,74 @@ def plot_benchmark(df: pd.DataFrame, folder: str, name: str, x: str = 'name', hu
     path = figure_path(folder, name, root=root)
     fig.savefig(path, dpi=110); plt.close(fig)
     return path
+
+# %% ../nbs/05_benchmark.ipynb #5185f9d3
+def _median_time(fn, reps: int, warmup: int, device) -> float:
+    for _ in range(warmup): fn()
+    return float(np.median([_time_once(fn, (), {}, device) for _ in range(reps)]))
+
+def gemm_ceiling(shapes, *, dtype=torch.float32, device=None, reps: int = 5, warmup: int = 1, seed: int = 0) -> dict:
+    """`torch.bmm` on the same products as a kernel: `shapes` = [(batch, m, k, n), ...] → ceiling_s (sum of the median
+    times), flops (2·batch·m·k·n summed) and ceiling_gflops."""
+    device = get_device(device)
+    g = torch.Generator().manual_seed(seed)
+    total, flops = 0.0, 0
+    for b, m, k, n in shapes:
+        a = torch.randn(b, m, k, generator=g, dtype=dtype).to(device); bb = torch.randn(b, k, n, generator=g, dtype=dtype).to(device)
+        out = torch.empty(b, m, n, dtype=dtype, device=device)
+        total += _median_time(lambda: torch.bmm(a, bb, out=out), reps, warmup, device)
+        flops += 2 * b * m * k * n
+    return dict(ceiling_s=total, flops=flops, ceiling_gflops=flops / total / 1e9 if total > 0 else np.nan)
+
+def copy_ceiling(nbytes: int, *, device=None, reps: int = 5, warmup: int = 1) -> dict:
+    "Copy bandwidth on a buffer of `nbytes` (float32): → copy_s, copy_gbs = 2·nbytes / copy_s / 1e9 (read + write)."
+    device = get_device(device)
+    src = torch.ones(max(int(nbytes) // 4, 1), device=device); dst = torch.empty_like(src)
+    t = _median_time(lambda: dst.copy_(src), reps, warmup, device)
+    return dict(copy_s=t, copy_gbs=2 * src.numel() * 4 / t / 1e9)
+
+def roofline(seconds, ceiling_s):
+    "Achieved fraction of the ceiling: `ceiling_s / seconds` (elementwise for arrays and Series)."
+    return np.asarray(ceiling_s, dtype=float) / np.asarray(seconds, dtype=float) if not isinstance(seconds, pd.Series) else ceiling_s / seconds
+
+# %% ../nbs/05_benchmark.ipynb #876f7955
+TRAIN_MODES = ('fp32', 'bf16 autocast', 'channels_last', 'channels_last + bf16 autocast')
+
+def train_throughput(make_model: Callable, make_batch: Callable, *, modes=TRAIN_MODES, steps: int = 5, warmup: int = 1,
+                     lr: float = 1e-4, loss_fn: Callable|None = None, device=None) -> pd.DataFrame:
+    """Step time of each mode in `modes` (⊆ TRAIN_MODES): `make_model()` → a fresh module (same seed, same weights each
+    call), `make_batch()` → (inputs tuple, target). Adam, L1 loss unless `loss_fn`. → DataFrame(mode, median_s, it_per_s,
+    time_ratio vs the first mode, final_loss)."""
+    import copy
+    device = get_device(device)
+    loss_fn = loss_fn or torch.nn.functional.l1_loss
+    bad = [m for m in modes if m not in TRAIN_MODES]
+    if bad: raise ValueError(f"unknown modes {bad}; choose from {TRAIN_MODES}")
+    base = make_model().to(device)
+    inputs, target = make_batch()
+    state = {}
+    for m in modes:
+        cl = m.startswith('channels_last')
+        model = copy.deepcopy(base)
+        xs = [t.to(device) for t in inputs]
+        if cl: model, xs = model.to(memory_format=torch.channels_last), [t.to(memory_format=torch.channels_last) if t.dim() == 4 else t for t in xs]
+        opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr)
+        state[m] = (model, xs, opt, 'bf16' in m)
+    times, losses = {m: [] for m in modes}, {}
+    def step(m):
+        model, xs, opt, amp = state[m]
+        with torch.autocast(device.type, torch.bfloat16, enabled=amp): loss = loss_fn(model(*xs), target.to(device))
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        return float(loss.detach())
+    for m in modes:
+        for _ in range(warmup): step(m)
+    for r in range(steps):
+        for m in list(modes)[r % len(modes):] + list(modes)[:r % len(modes)]:
+            _sync(device); t0 = time.perf_counter(); losses[m] = step(m); _sync(device)
+            times[m].append(time.perf_counter() - t0)
+    df = pd.DataFrame([dict(mode=m, median_s=float(np.median(times[m])), min_s=float(np.min(times[m])), n=steps,
+                            final_loss=losses[m]) for m in modes])
+    df['it_per_s'] = 1 / df.median_s
+    df['time_ratio'] = df.median_s / df.median_s.iloc[0]
+    df['device'] = str(device)
+    return df

@@ -11,7 +11,7 @@ import torch
 
 # %% auto #0
 __all__ = ['PROFILES', 'repo_root', 'data_root', 'weights_root', 'results_dir', 'build_dir', 'seed_everything', 'deterministic',
-           'get_device', 'check_profile', 'pick', 'hardware_info', 'git_commit', 'today']
+           'get_device', 'check_profile', 'pick', 'cpu_bf16', 'hardware_info', 'git_commit', 'today']
 
 # %% ../nbs/00_core.ipynb #a1020f8b
 def _find_root(start: Path) -> Path|None:
@@ -96,12 +96,23 @@ def _cpu_name() -> str:
     except OSError: pass
     return platform.processor() or platform.machine()
 
+def cpu_bf16(flags: str|None = None) -> str:
+    """Native bfloat16 arithmetic of this CPU, from the /proc/cpuinfo flags (or `flags`): 'amx_bf16' (matrix tiles),
+    'avx512_bf16' (dot-product instructions), 'none', or 'unknown' where the flags cannot be read."""
+    if flags is None:
+        try: flags = next((l for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith(('flags', 'Features'))), None)
+        except OSError: flags = None
+        if flags is None: return 'unknown'
+    f = set(flags.split(':', 1)[-1].split())
+    return next((x for x in ('amx_bf16', 'avx512_bf16') if x in f), 'none')
+
 def hardware_info(device: torch.device|str|None = None) -> str:
-    "One line naming the device: the GPU model, or the CPU model with the threads torch uses."
+    "One line naming the device: the GPU model, or the CPU model with the threads torch uses and its native bf16."
     device = torch.device(device) if device is not None else get_device()
     if device.type == 'cuda':
-        return f"{torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda}, torch {torch.__version__})"
-    return f"{_cpu_name()} ({torch.get_num_threads()} threads of {os.cpu_count()} cores, torch {torch.__version__})"
+        bf16 = 'bf16' if torch.cuda.is_bf16_supported() else 'no bf16'
+        return f"{torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda}, {bf16}, torch {torch.__version__})"
+    return f"{_cpu_name()} ({torch.get_num_threads()} threads of {os.cpu_count()} cores, bf16: {cpu_bf16()}, torch {torch.__version__})"
 
 def git_commit(short: bool = True) -> str:
     "The repository's HEAD commit ('+dirty' when the work tree has changes), or 'unknown' outside git."

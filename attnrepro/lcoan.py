@@ -14,7 +14,7 @@ from .training import count_params
 
 # %% auto #0
 __all__ = ['DIV2K_MEAN', 'WCA_BUILDERS', 'ATTENTIONS', 'conv', 'MeanShift', 'ResBlock', 'Upsampler', 'NonLocalAttention',
-           'SphericalKMeans', 'window_perm', 'window_attention_ref', 'window_apply_ref', 'wca_kernel',
+           'SphericalKMeans', 'window_perm', 'window_attention_ref', 'window_apply_ref', 'wca_kernel', 'kernel_inputs',
            'check_window_inputs', 'window_attention', 'window_apply', 'SharedPattern', 'LSPAttention', 'FAU', 'LCoAN',
            'count_parameters', 'forward_chop', 'lsh_codes']
 
@@ -101,8 +101,11 @@ class SphericalKMeans(nn.Module):
 
     @torch.no_grad()
     def forward(self, x):
-        "x (N, L, d) → cluster id of every position (N, L); EMA step (Eq. 10) when training with `ema_update`."
-        x = x.detach()
+        """x (N, L, d) → cluster id of every position (N, L); EMA step (Eq. 10) when training with `ema_update`.
+        Routing runs in the centroids' precision, autocast off: an argmax on bfloat16 scores would reshuffle the windows."""
+        with torch.autocast(x.device.type, enabled=False): return self._route(x.detach().to(self.means.dtype))
+
+    def _route(self, x):
         if not self.initted: self.initialise(x)
         xn = F.normalize(x, dim=-1)
         codes = (xn @ self.means.T).argmax(-1)                               # c(i) = argmax_c x̂_i·u_c   (Eq. 7)
@@ -154,8 +157,19 @@ _WCA_CPP = r'''
 // Lp = nw·W: cluster-sorted positions, padded by repeating the last ones. Window w attends to windows
 // ctx(w, 0..2) = (w, w-1, w+1) mod nw: 3W keys, exactly the release's add_adjacent_buckets.
 #include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
 #include <cstring>
 #include <vector>
+
+// at::parallel_for's worker threads start with the default autograd state, not the caller's. Under
+// torch.inference_mode() the tensors made on the calling thread (out, p_all) are inference tensors, which only code in
+// inference mode may write, and a view of one (p_all[n][w]) written from a worker fails. Each task therefore takes the
+// caller's inference mode, and no grad (the tasks are raw arithmetic). Capture the mode on the calling thread.
+struct WorkerMode {
+  c10::InferenceMode inference;
+  at::NoGradGuard no_grad;
+  explicit WorkerMode(bool inference_mode) : inference(inference_mode) {}
+};
 
 template <typename T>
 static void gather_rows(const T* src, const int64_t* idx, int64_t n, int64_t d, T* dst) {
@@ -198,8 +212,9 @@ std::vector<torch::Tensor> wca_forward(torch::Tensor q, torch::Tensor k, torch::
     const scalar_t *qp = q.data_ptr<scalar_t>(), *kp = k.data_ptr<scalar_t>(), *vp = v.data_ptr<scalar_t>();
     const int64_t* pp = perm.data_ptr<int64_t>();
     scalar_t *op = out.data_ptr<scalar_t>(), *lp = lse.data_ptr<scalar_t>();
+    const bool inference = c10::InferenceMode::is_enabled();
     at::parallel_for(0, N * nw, 1, [&](int64_t b0, int64_t b1) {
-      at::NoGradGuard no_grad;  // worker threads start with grad mode on: this is raw arithmetic
+      WorkerMode mode(inference);  // the caller's inference mode, no grad (see WorkerMode)
       auto Qw = torch::empty({W, C}, q.options()), Kc = torch::empty({3 * W, C}, q.options());
       auto Vc = torch::empty({3 * W, D}, q.options()), S = torch::empty({W, 3 * W}, q.options());
       auto Pbuf = torch::empty({W, 3 * W}, q.options()), Ow = torch::empty({W, D}, q.options());
@@ -242,8 +257,9 @@ torch::Tensor wca_apply(torch::Tensor p_all, torch::Tensor v, torch::Tensor perm
     const scalar_t* vp = v.data_ptr<scalar_t>();
     const int64_t* pp = perm.data_ptr<int64_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
+    const bool inference = c10::InferenceMode::is_enabled();
     at::parallel_for(0, N * nw, 1, [&](int64_t b0, int64_t b1) {
-      at::NoGradGuard no_grad;  // worker threads start with grad mode on: this is raw arithmetic
+      WorkerMode mode(inference);  // the caller's inference mode, no grad (see WorkerMode)
       auto Vc = torch::empty({3 * W, D}, v.options()), Ow = torch::empty({W, D}, v.options());
       for (int64_t b = b0; b < b1; ++b) {
         const int64_t n = b / nw, w = b % nw;
@@ -284,8 +300,9 @@ std::vector<torch::Tensor> wca_backward(torch::Tensor dout, torch::Tensor q, tor
     const scalar_t* gp = dout.data_ptr<scalar_t>();
     const int64_t* pp = perm.data_ptr<int64_t>();
     scalar_t *dqp = dq.data_ptr<scalar_t>(), *dkp = dks.data_ptr<scalar_t>(), *dvp = dvs.data_ptr<scalar_t>();
+    const bool inference = c10::InferenceMode::is_enabled();
     at::parallel_for(0, N * nw, 1, [&](int64_t b0, int64_t b1) {
-      at::NoGradGuard no_grad;  // worker threads start with grad mode on: this is raw arithmetic
+      WorkerMode mode(inference);  // the caller's inference mode, no grad (see WorkerMode)
       auto Qi = torch::empty({W, C}, q.options()), dOi = torch::empty({W, D}, q.options());
       auto Kc = torch::empty({3 * W, C}, q.options()), Vc = torch::empty({3 * W, D}, q.options());
       auto Pbuf = torch::empty({W, 3 * W}, q.options()), dS = torch::empty({W, 3 * W}, q.options());
@@ -341,8 +358,9 @@ std::vector<torch::Tensor> wca_apply_backward(torch::Tensor dout, torch::Tensor 
     const scalar_t *vp = v.data_ptr<scalar_t>(), *gp = dout.data_ptr<scalar_t>();
     const int64_t* pp = perm.data_ptr<int64_t>();
     scalar_t* dvp = dvs.data_ptr<scalar_t>();
+    const bool inference = c10::InferenceMode::is_enabled();
     at::parallel_for(0, N * nw, 1, [&](int64_t b0, int64_t b1) {
-      at::NoGradGuard no_grad;  // worker threads start with grad mode on: this is raw arithmetic
+      WorkerMode mode(inference);  // the caller's inference mode, no grad (see WorkerMode)
       auto dOw = torch::empty({W, D}, v.options()), Vc = torch::empty({3 * W, D}, v.options());
       for (int64_t b = b0; b < b1; ++b) {
         const int64_t n = b / nw, w = b % nw;
@@ -787,22 +805,38 @@ def wca_kernel(impl: str, device) -> tuple:
     if key not in _RESOLVED: _RESOLVED[key] = resolve_impl(impl, device, WCA_BUILDERS, what='lcoan windowed attention')
     return _RESOLVED[key]
 
+def _autocast_on(device_type: str) -> bool:
+    try: return torch.is_autocast_enabled(device_type)
+    except TypeError: return torch.is_autocast_cpu_enabled() if device_type == 'cpu' else torch.is_autocast_enabled()  # torch < 2.4
+
+def kernel_inputs(device_type: str, *ts):
+    """The kernels' precision boundary → (tensors to pass, dtype to cast the result to or None). The kernels compute in
+    float32 or float64. Under autocast for `device_type` floating tensors other than float64 become float32 and the result
+    stays float32 (what `torch.amp.custom_fwd(cast_inputs=torch.float32)` does); bfloat16/float16 tensors without
+    autocast are computed in float32 and the result is cast back to their dtype."""
+    if _autocast_on(device_type):
+        return [t.float() if t.is_floating_point() and t.dtype != torch.float64 else t for t in ts], None
+    low = [t.dtype for t in ts if t.dtype in (torch.bfloat16, torch.float16)]
+    if not low: return list(ts), None
+    return [t.float() if t.dtype in (torch.bfloat16, torch.float16) else t for t in ts], low[0]
+
 _NONE = torch.empty(0)
 
 class _WCA(torch.autograd.Function):
-    "Fused windowed attention; the backward recomputes P from the saved lse (O(n) memory). For units that share nothing."
+    """Fused windowed attention for units that share nothing. `keep_p`: the forward stores P (3W floats per row) for the
+    backward; otherwise the backward recomputes P from the saved lse (O(n) memory, one more product per window)."""
     @staticmethod
-    def forward(ctx, q, k, v, perm, window, ext):
-        out, lse, _ = ext.wca_forward(q, k, v, perm, window, False)
-        ctx.save_for_backward(q, k, v, perm, lse); ctx.window, ctx.ext = window, ext
+    def forward(ctx, q, k, v, perm, window, ext, keep_p=False):
+        out, lse, p = ext.wca_forward(q, k, v, perm, window, keep_p)
+        ctx.save_for_backward(q, k, v, perm, lse, p); ctx.window, ctx.ext = window, ext
         return out
 
     @staticmethod
     def backward(ctx, dout):
-        q, k, v, perm, lse = ctx.saved_tensors
-        e = _NONE.to(q)
-        dq, dk, dv = ctx.ext.wca_backward(dout.contiguous(), q, k, v, perm, lse, e, e, ctx.window)
-        return dq, dk, dv, None, None, None
+        q, k, v, perm, lse, p = ctx.saved_tensors
+        with torch.autocast(q.device.type, enabled=False):
+            dq, dk, dv = ctx.ext.wca_backward(dout.to(v.dtype).contiguous(), q, k, v, perm, lse, p, _NONE.to(q), ctx.window)
+        return dq, dk, dv, None, None, None, None
 
 class _WCAWeights(torch.autograd.Function):
     "Fused windowed attention that also returns its weights P (the pattern CoA shares); P's gradient flows back."
@@ -816,8 +850,9 @@ class _WCAWeights(torch.autograd.Function):
     @staticmethod
     def backward(ctx, dout, dp):
         q, k, v, perm, lse, p = ctx.saved_tensors
-        dout = torch.zeros(*q.shape[:2], v.shape[-1], dtype=v.dtype, device=v.device) if dout is None else dout.contiguous()
-        dq, dk, dv = ctx.ext.wca_backward(dout, q, k, v, perm, lse, p, _NONE.to(q) if dp is None else dp, ctx.window)
+        dout = torch.zeros(*q.shape[:2], v.shape[-1], dtype=v.dtype, device=v.device) if dout is None else dout.to(v.dtype).contiguous()
+        with torch.autocast(q.device.type, enabled=False):
+            dq, dk, dv = ctx.ext.wca_backward(dout, q, k, v, perm, lse, p, _NONE.to(q) if dp is None else dp.to(p.dtype), ctx.window)
         return dq, dk, dv, None, None, None
 
 class _WCAApply(torch.autograd.Function):
@@ -830,7 +865,8 @@ class _WCAApply(torch.autograd.Function):
     @staticmethod
     def backward(ctx, dout):
         p, v, perm = ctx.saved_tensors
-        dp, dv = ctx.ext.wca_apply_backward(dout.contiguous(), p, v, perm, ctx.window)
+        with torch.autocast(v.device.type, enabled=False):
+            dp, dv = ctx.ext.wca_apply_backward(dout.to(v.dtype).contiguous(), p, v, perm, ctx.window)
         return dp, dv, None, None, None
 
 def check_window_inputs(q, k, v, perm, window: int):
@@ -847,21 +883,34 @@ def check_window_inputs(q, k, v, perm, window: int):
               not torch.zeros(N, L, dtype=torch.bool, device=perm.device).scatter_(1, head, True).all()):
         raise ValueError("perm[:, :L] must be a permutation of 0..L-1 and every entry of perm must lie in [0, L)")
 
-def window_attention(q, k, v, perm, window: int, impl: str = 'auto', return_p: bool = False, check: bool = True):
+def window_attention(q, k, v, perm, window: int, impl: str = 'auto', return_p: bool = False, check: bool = True,
+                     recompute: bool = False):
     """Windowed clustered attention → out (N, L, D), and the weights P (N, n_w, W, 3W) with `return_p`. `k` normalised.
-    `impl`: 'reference' (plain PyTorch), 'cpp', 'cuda' or 'auto' (the kernel for the tensors' device, else reference)."""
-    if check: check_window_inputs(q, k, v, perm, window)
+    `impl`: 'reference' (plain PyTorch), 'cpp', 'cuda' or 'auto' (the kernel for the tensors' device, else reference).
+    Fused kernels: under autocast they compute in float32 (see `kernel_inputs`); when a gradient is needed they keep P
+    for the backward unless `recompute` (then the backward recomputes it: O(n) memory instead of O(n·3W))."""
     impl, ext = wca_kernel(impl, q.device)
+    if impl != 'reference': (q, k, v), back = kernel_inputs(q.device.type, q, k, v)
+    if check: check_window_inputs(q, k, v, perm, window)
     if impl == 'reference':
         o, p = window_attention_ref(q, k, v, perm, window)
         return (o, p) if return_p else o
-    return _WCAWeights.apply(q, k, v, perm, window, ext) if return_p else _WCA.apply(q, k, v, perm, window, ext)
+    with torch.autocast(q.device.type, enabled=False):
+        if return_p: o, p = _WCAWeights.apply(q, k, v, perm, window, ext)
+        else: o, p = _WCA.apply(q, k, v, perm, window, ext, not recompute and torch.is_grad_enabled()
+                                and (q.requires_grad or k.requires_grad or v.requires_grad)), None
+    if back is not None: o, p = o.to(back), (p if p is None else p.to(back))
+    return (o, p) if return_p else o
 
 def window_apply(p, v, perm, window: int, impl: str = 'auto'):
     "CoA: shared weights P (N, n_w, W, 3W) applied to values v (N, L, D) → (N, L, D)."
     impl, ext = wca_kernel(impl, v.device)
     if impl == 'reference': return window_apply_ref(p, v, perm, window)
-    return _WCAApply.apply(p, v, perm, window, ext)
+    (p, v), back = kernel_inputs(v.device.type, p, v)
+    if p.dtype != v.dtype: raise ValueError(f"p and v must share a dtype, got {p.dtype} and {v.dtype}")
+    with torch.autocast(v.device.type, enabled=False): o = _WCAApply.apply(p, v, perm, window, ext)
+    return o if back is None else o.to(back)
+
 
 # %% ../nbs/50_lcoan.ipynb #f9ffb51a
 @dataclass
