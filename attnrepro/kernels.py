@@ -13,7 +13,8 @@ from .core import repo_root
 # %% auto #0
 __all__ = ['DEFAULT_CFLAGS', 'DEFAULT_LDFLAGS', 'DEFAULT_CUDA_CFLAGS', 'IMPLS', 'KERNEL_DEVICE', 'extensions_dir',
            'extension_name', 'KernelBuildError', 'log_tail', 'clear_extension_cache', 'cuda_build_possible',
-           'load_extension', 'KernelFallbackWarning', 'reset_fallback_warnings', 'resolve_impl']
+           'load_extension', 'KernelFallbackWarning', 'reset_fallback_warnings', 'resolve_impl', 'KernelSet',
+           'autocast_on', 'kernel_inputs']
 
 # %% ../nbs/06_kernels.ipynb #e107b030
 DEFAULT_CFLAGS = ('-O3', '-fopenmp', '-march=native')  # OpenMP + vector units of this CPU (hence the CPU in the hash)
@@ -65,10 +66,12 @@ def log_tail(log: str, n: int = 25) -> str:
 _CACHE: dict[str, object] = {}
 _FAILED: dict[str, KernelBuildError] = {}
 _LOCK = threading.Lock()
+_KERNEL_SETS: list = []          # every KernelSet (below): their resolutions are forgotten with the cache
 
 def clear_extension_cache():
     "Forget loaded and failed extensions of this process (the next `load_extension` loads again; tests use it)."
     _CACHE.clear(); _FAILED.clear()
+    for ks in _KERNEL_SETS: ks.forget()
 
 def cuda_build_possible() -> tuple[bool, str]:
     "Whether CUDA sources can be built and run here, and why not."
@@ -191,3 +194,30 @@ def resolve_impl(requested: str, device: torch.device|str, builders: dict[str, C
                f"({'; '.join(reasons)}). Results are identical, speed and memory are not.\n" + '\n'.join(logs) + f"\n{'!'*78}")
         warnings.warn(msg, KernelFallbackWarning, stacklevel=2)
     return 'reference', None
+
+# %% ../nbs/06_kernels.ipynb #5e0d8a16
+class KernelSet:
+    "A paper's fused kernels: `builders` {'cpp'|'cuda': zero-argument callable → ops}; `resolve` caches `resolve_impl`."
+    def __init__(self, what: str, builders: dict[str, Callable]):
+        self.what, self.builders, self._resolved = what, dict(builders), {}
+        _KERNEL_SETS.append(self)
+    def resolve(self, impl: str, device) -> tuple:
+        "(impl, ops) for tensors on `device` (ops is None for the reference)."
+        key = (impl, torch.device(device).type)
+        if key not in self._resolved: self._resolved[key] = resolve_impl(impl, device, self.builders, what=self.what)
+        return self._resolved[key]
+    def forget(self): self._resolved.clear()
+    def __repr__(self): return f"KernelSet({self.what!r}, {sorted(self.builders)})"
+
+def autocast_on(device_type: str) -> bool:
+    "Is autocast enabled for `device_type` ('cpu' or 'cuda') here?"
+    try: return torch.is_autocast_enabled(device_type)
+    except TypeError: return torch.is_autocast_cpu_enabled() if device_type == 'cpu' else torch.is_autocast_enabled()  # torch < 2.4
+
+def kernel_inputs(device_type: str, *ts):
+    "The precision boundary (see above) → (tensors to pass to the kernel, dtype to cast its result to, or None)."
+    if autocast_on(device_type):
+        return [t.float() if t.is_floating_point() and t.dtype != torch.float64 else t for t in ts], None
+    low = [t.dtype for t in ts if t.dtype in (torch.bfloat16, torch.float16)]
+    if not low: return list(ts), None
+    return [t.float() if t.dtype in (torch.bfloat16, torch.float16) else t for t in ts], low[0]
