@@ -23,8 +23,8 @@ __all__ = ['CBAM_MODES', 'DIV2K_RGB_MEAN', 'LAPSRN_VARIANTS', 'PUBLISHED_PARAMS'
            'RELEASED_PROTOCOL', 'OFFICIAL_DIR', 'OFFICIAL_FILES', 'OFFICIAL_SOURCE', 'ESPCN_KEYMAP', 'LAPSRN_KEYMAP',
            'he_normal_', 'ChannelGate', 'SpatialGate', 'CBAM', 'count_params', 'ReleasedAttention', 'check_cbam',
            'attention', 'keras_init_', 'conv3', 'ResBlock', 'EDSR', 'ESPCN', 'keras_bn', 'SRResBlock', 'SRResNet',
-           'TFSameConv2d', 'Discriminator', 'LapSRN', 'quantize', 'psnr_rgb', 'psnr_paper_peak', 'ssim_tf',
-           'released_metrics', 'param_configs', 'param_rows', 'make_net', 'Pixel255', 'released_config',
+           'TFSameConv2d', 'Discriminator', 'bilinear_kernel', 'LapSRN', 'quantize', 'psnr_rgb', 'psnr_paper_peak',
+           'ssim_tf', 'released_metrics', 'param_configs', 'param_rows', 'make_net', 'Pixel255', 'released_config',
            'super_resolve', 'train_gan', 'standard_protocol', 'evaluate_both', 'OfficialWeightsMissing',
            'official_weights_path', 'keras_h5_weights', 'depth_to_space_perm', 'keras_to_state_dict', 'load_official']
 
@@ -229,13 +229,22 @@ class Discriminator(nn.Module):
             raise ValueError(f"the discriminator takes {self.hr_size}×{self.hr_size} inputs, got {tuple(x.shape[-2:])}")
         return self.head(self.features(x / 127.5 - 1))
 
-# %% ../nbs/30_cbam_sr.ipynb #63938ceb
+# %% ../nbs/30_cbam_sr.ipynb #341ef2be
 LAPSRN_VARIANTS = ('released', 'paper')
+
+def bilinear_kernel(channels: int, k: int = 4) -> torch.Tensor:
+    "ConvTranspose2d weight (C, C, k, k) of a per-channel bilinear ×(k/2) upsampling (FCN / LapSRN initialisation)."
+    f = (k + 1) // 2; c = f - 1 if k % 2 else f - 0.5
+    g = 1 - torch.abs(torch.arange(k, dtype=torch.float64) - c) / f
+    w = torch.zeros(channels, channels, k, k, dtype=torch.float64)
+    for i in range(channels): w[i, i] = g[:, None] * g[None, :]
+    return w.float()
 
 
 class LapSRN(nn.Module):
     "LapSRN ×4 as released (2 levels × 3 convs, ×4 loss only) or as the paper's text describes it (27 layers, ×2+×4 loss)."
-    def __init__(self, scale: int = 4, variant: str = 'released', cbam: str = 'off', n_feats: int = 64, **cbam_kw):
+    def __init__(self, scale: int = 4, variant: str = 'released', cbam: str = 'off', n_feats: int = 64,
+                 bilinear_init: bool = False, **cbam_kw):
         super().__init__()
         if scale != 4: raise ValueError(f"LapSRN here is ×4 only (two ×2 levels), got scale {scale}")
         if variant not in LAPSRN_VARIANTS: raise ValueError(f"variant={variant!r}: choose one of {LAPSRN_VARIANTS}")
@@ -253,6 +262,9 @@ class LapSRN(nn.Module):
                                       for _ in range(2))
         self.upscale = nn.ModuleList(nn.ConvTranspose2d(3, 3, 4, 2, 1) for _ in range(2))
         keras_init_(self)
+        if bilinear_init: # Lai et al.'s LapSRN: image-branch deconvs start as bilinear ×2 (released: Keras glorot)
+            with torch.no_grad():
+                for u in self.upscale: u.weight.copy_(bilinear_kernel(3, 4)); u.bias.zero_()
 
     def forward(self, x, all_levels: bool = False):
         "The ×4 image; `all_levels=True`: [×2, ×4]."
