@@ -492,7 +492,7 @@ def floor_check(rows: pd.DataFrame, floors: pd.DataFrame, paper: str|None = None
     return pd.DataFrame(out, columns=['index', 'paper', 'table', 'method', 'dataset', 'scale', 'metric', 'ours', 'floor',
                                       'margin', 'required', 'below_floor', 'clears', 'floor_source']).set_index('index')
 
-# %% ../nbs/04_results.ipynb #568c6f83
+# %% ../nbs/04_results.ipynb #b57d2f57
 README_MAX_LINES, CLAIMS_SHOWN, HEADLINE_ROWS, TABLE_ROWS_SHOWN = 250, 12, 6, 60
 
 def _paper_order(names: list) -> list:
@@ -538,6 +538,8 @@ def _claims_md(c: pd.DataFrame, n_max: int|None = None, reason_len: int|None = N
     if 'verdict' not in c.columns:
         return [f"*`claims.csv` predates the verdict rule (no `verdict` column; {len(c)} rows): not counted as verdicts.*"]
     loc = [x for x in ('dataset', 'scale') if x in c.columns]
+    if n_max is not None:   # the overview shows decided claims first
+        c = c.iloc[np.argsort([VERDICTS.index(v) if v in VERDICTS else len(VERDICTS) for v in c.verdict], kind='stable')]
     shown = c if n_max is None else c.head(n_max)
     rows = []
     for _, r in shown.iterrows():
@@ -549,7 +551,9 @@ def _claims_md(c: pd.DataFrame, n_max: int|None = None, reason_len: int|None = N
     header = ['claim', 'table'] + ['set, scale'] * bool(loc) + ['metric', 'published', 'ours [95 % CI]', 'seeds', 'wins', 'MDE', 'verdict', 'reason']
     _, line = _split_const(c, ['budget', 'profile', 'hardware', 'commit'])
     out = [_md(header, rows)]
-    if n_max is not None and len(c) > n_max: out += ['', f"*… {len(c) - n_max} more claims in the paper's README.*"]
+    if n_max is not None and len(c) > n_max:
+        rest = c.iloc[n_max:].verdict.value_counts()
+        out += ['', f"*… {len(c) - n_max} more claims in the paper's README (" + ', '.join(f'{v}: {n}' for v, n in rest.items()) + ').*']
     return out + ([''] + [line] if line else [])
 
 def _headline(tables) -> pd.DataFrame:
