@@ -4,15 +4,18 @@
 
 # %% ../nbs/40_aldnet.ipynb #c0c7fed2
 from __future__ import annotations
-import copy, time
+import copy
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .training import count_params
+from .training import count_params, TrainConfig
+from .runs import RunSpec, SRData, register, runs_of
 
 # %% auto #0
-__all__ = ['DESCRIPTORS', 'CONVS', 'RDN_NAMES', 'det3x3', 'filter_descriptor', 'ALDConv', 'DenseLayer', 'RDB', 'RDN',
-           'count_macs', 'efficiency', 'fold_ald']
+__all__ = ['DESCRIPTORS', 'CONV_LAYERS', 'CONVS', 'RDN_NAMES', 'PAPER_ARCH', 'SMALL_ARCH', 'VARIANTS', 'RUN_KEYS',
+           'PAPER_TRAINING', 'SMALL_SCALE', 'QUICK_ITERS', 'QUICK_TRAINING', 'SMOKE_TRAINING', 'det3x3',
+           'filter_descriptor', 'ALDConv', 'SeparableConv', 'depthwise3x3', 'DenseLayer', 'RDB', 'RDN', 'count_macs',
+           'efficiency', 'fold_ald', 'arch_label', 'aldnet_runs', 'variant_runs']
 
 # %% ../nbs/40_aldnet.ipynb #9335aae5
 def det3x3(w: torch.Tensor) -> torch.Tensor:
@@ -56,28 +59,34 @@ class ALDConv(nn.Module):
         return self.dw(x) * (1 + self.gate())[:, None, None]      # D = f + r ⊙ f = (1 + r) ⊙ f  (Eqs. 4–6)
 
 # %% ../nbs/40_aldnet.ipynb #7f8d160b
-CONVS = ('standard', 'dw', 'ldw', 'ald')
+class SeparableConv(nn.Module):
+    "Depthwise 3×3 (`depthwise`: a grouped conv or an `ALDConv`), then `act`, then pointwise 1×1 C_in → G."
+    def __init__(self, depthwise: nn.Module, c_in: int, growth: int, act: nn.Module, bias: bool = False):
+        super().__init__()
+        self.dw, self.act, self.pw = depthwise, act, nn.Conv2d(c_in, growth, 1, bias=bias)
+
+    def forward(self, x): return self.pw(self.act(self.dw(x)))
+
+def depthwise3x3(c_in: int, bias: bool = False) -> nn.Conv2d:
+    "A depthwise 3×3 convolution of `c_in` channels."
+    return nn.Conv2d(c_in, c_in, 3, padding=1, groups=c_in, bias=bias)
+
+CONV_LAYERS = {   # conv= → constructor(c_in, growth, descriptor, reduction, bias) of a dense layer's C_in → G map
+    'standard': lambda c, g, d, r, b: nn.Conv2d(c, g, 3, padding=1, bias=b),
+    'dw': lambda c, g, d, r, b: SeparableConv(depthwise3x3(c, b), c, g, nn.ReLU(), b),      # the "hasty ReLU" (Fig. 1a)
+    'ldw': lambda c, g, d, r, b: SeparableConv(depthwise3x3(c, b), c, g, nn.Identity(), b),  # linear depthwise (Fig. 1b)
+    'ald': lambda c, g, d, r, b: SeparableConv(ALDConv(c, r, d, b), c, g, nn.Identity(), b)}
+CONVS = tuple(CONV_LAYERS)
 
 class DenseLayer(nn.Module):
-    "One dense layer of an RDB: C_in → G channels by `conv` ('standard', 'dw', 'ldw', 'ald'), output concatenated to input."
+    "One dense layer of an RDB: C_in → G channels by `conv` (a key of `CONV_LAYERS`), ReLU, concatenated to the input."
     def __init__(self, c_in: int, growth: int = 64, conv: str = 'standard', descriptor: str = 'det',
                  reduction: int = 32, bias: bool = False):
         super().__init__()
-        if conv not in CONVS: raise ValueError(f"unknown conv {conv!r}: choose one of {CONVS}")
-        self.conv = conv
-        if conv == 'standard': self.conv3 = nn.Conv2d(c_in, growth, 3, padding=1, bias=bias)
-        else:
-            self.dw = (ALDConv(c_in, reduction, descriptor, bias) if conv == 'ald'
-                       else nn.Conv2d(c_in, c_in, 3, padding=1, groups=c_in, bias=bias))
-            self.pw = nn.Conv2d(c_in, growth, 1, bias=bias)
+        if conv not in CONV_LAYERS: raise ValueError(f"unknown conv {conv!r}: choose one of {CONVS}")
+        self.conv = CONV_LAYERS[conv](c_in, growth, descriptor, reduction, bias)
 
-    def forward(self, x):
-        if self.conv == 'standard': y = self.conv3(x)
-        else:
-            y = self.dw(x)
-            if self.conv == 'dw': y = F.relu(y)          # the "hasty ReLU" of Fig. 1a; LDW / ALD drop it (Fig. 1b)
-            y = self.pw(y)
-        return torch.cat([x, F.relu(y)], 1)
+    def forward(self, x): return torch.cat([x, F.relu(self.conv(x))], 1)
 
 class RDB(nn.Module):
     "Residual dense block: `n_layers` dense layers, 1×1 local feature fusion, local residual (bias-free: Table IV)."
@@ -95,7 +104,7 @@ class RDN(nn.Module):
     "Residual dense network (D blocks of C layers, G0 = G channels, global feature fusion, ×2/×3/×4 upsampler)."
     def __init__(self, scale: int = 4, conv: str = 'standard', n_blocks: int = 16, n_layers: int = 8,
                  n_feats: int = 64, growth: int = 64, descriptor: str = 'det', reduction: int = 32,
-                 n_colors: int = 3, rdb_bias: bool = False):
+                 n_colors: int = 3, rdb_bias: bool = False, channels_last: bool = False):
         super().__init__()
         if scale not in (2, 3, 4): raise ValueError(f"scale must be 2, 3 or 4, got {scale}")
         self.scale, self.conv = scale, conv
@@ -108,6 +117,7 @@ class RDN(nn.Module):
         up = [nn.Conv2d(n_feats, growth*r*r, 3, padding=1), nn.PixelShuffle(r)]
         if scale == 4: up += [nn.Conv2d(growth, growth*4, 3, padding=1), nn.PixelShuffle(2)]
         self.up = nn.Sequential(*up, nn.Conv2d(growth, n_colors, 3, padding=1))
+        if channels_last: self.to(memory_format=torch.channels_last)   # CPU depthwise convs are much faster so (below)
 
     def forward(self, x):
         f1 = self.sfe1(x); h = self.sfe2(f1)
@@ -164,3 +174,50 @@ def fold_ald(model: nn.Module) -> nn.Module:
         for cname, child in list(mod.named_children()):
             if isinstance(child, ALDConv): setattr(mod, cname, _fold(child))
     return model
+
+# %% ../nbs/40_aldnet.ipynb #f11027fe
+PAPER_ARCH = dict(n_blocks=16, n_layers=8, n_feats=64, growth=64, reduction=32)   # RDN "B" blocks, r of Table IV
+SMALL_ARCH = dict(n_blocks=4, n_layers=4, n_feats=32, growth=32, reduction=8)     # the reduced network (CPU)
+VARIANTS = {'RDN': ('standard', 'det'), 'DW-RDN': ('dw', 'det'), 'LDW-RDN': ('ldw', 'det'),
+            'ALD-RDN/determinant': ('ald', 'det'), 'ALD-RDN/average': ('ald', 'avg'), 'ALD-RDN/max': ('ald', 'max')}
+RUN_KEYS = {'RDN': 'rdn', 'DW-RDN': 'dw_rdn', 'LDW-RDN': 'ldw_rdn', 'ALD-RDN/determinant': 'ald_rdn_det',
+            'ALD-RDN/average': 'ald_rdn_avg', 'ALD-RDN/max': 'ald_rdn_max'}
+PAPER_TRAINING = TrainConfig(loss='l1', optimizer='adam', lr=1e-4, batch_size=16, schedule='multistep',
+                             milestones=(200_000,), gamma=0.5, max_iters=300_000, eval_every=10_000, ckpt_every=5_000,
+                             log_every=1000)
+SMALL_SCALE, QUICK_ITERS = 2, 800
+QUICK_TRAINING = TrainConfig(loss='l1', optimizer='adam', lr=1e-3, batch_size=8, schedule='cosine',
+                             max_iters=QUICK_ITERS, max_minutes=60, eval_every=QUICK_ITERS, ckpt_every=200, log_every=50)
+SMOKE_TRAINING = TrainConfig(loss='l1', optimizer='adam', lr=1e-3, batch_size=2, schedule='cosine', max_iters=2,
+                             eval_every=2, ckpt_every=2, log_every=1)
+
+def arch_label(arch: dict) -> str:
+    "'D=4 C=4 G0=32 G=32 r=8, bias-free RDBs' for an RDN configuration."
+    return (f"D={arch['n_blocks']} C={arch['n_layers']} G0={arch['n_feats']} G={arch['growth']} r={arch['reduction']}, "
+            "bias-free RDBs")
+
+def aldnet_runs() -> list[RunSpec]:
+    "The paper's six networks at full size (profile full) and reduced (smoke, quick), as run specifications."
+    specs = []
+    for variant, (conv, descriptor) in VARIANTS.items():
+        kw = dict(scale=4, conv=conv, descriptor=descriptor)
+        specs.append(RunSpec('aldnet', RUN_KEYS[variant], 'attnrepro.aldnet.RDN', dict(kw, **PAPER_ARCH), SRData(4, 48),
+                             {'full': PAPER_TRAINING}, seeds={'full': (0,)},
+                             eval_sets={'full': ('Set5', 'Set14', 'B100', 'Urban100')},
+                             note=f"{variant}: the paper's network ({arch_label(PAPER_ARCH)}) and schedule"))
+        small = dict(kw, scale=SMALL_SCALE, channels_last=True, **SMALL_ARCH)
+        specs.append(RunSpec('aldnet', RUN_KEYS[variant] + '_small', 'attnrepro.aldnet.RDN', small, SRData(SMALL_SCALE, 24),
+                             {'smoke': SMOKE_TRAINING, 'quick': QUICK_TRAINING},
+                             seeds={'smoke': (0,), 'quick': () if conv == 'standard' else (0, 1, 2)},
+                             eval_sets={'smoke': ('Set5',), 'quick': ('Set5', 'Set14')},
+                             note=f"{variant}, reduced: {arch_label(SMALL_ARCH)} at ×{SMALL_SCALE} (paper: "
+                                  f"{arch_label(PAPER_ARCH)} at ×4); LR patch 24, batch 8 (paper 48, 16); Adam 1e-3 "
+                                  "cosine (paper 1e-4 halved at 200k of 300k)"))
+    return specs
+
+register(*aldnet_runs())
+
+def variant_runs(profile: str) -> dict[str, RunSpec]:
+    "{variant: spec} of the runs trained in `profile`: the reduced networks for smoke/quick, the paper's for full."
+    runs = runs_of('aldnet')
+    return {v: runs[k if profile == 'full' else k + '_small'] for v, k in RUN_KEYS.items()}
