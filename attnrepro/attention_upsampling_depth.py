@@ -303,7 +303,7 @@ def depth_runs() -> list[RunSpec]:
         for name in PROXY_NETWORKS:
             cls, kw, inp = DEPTH_NETWORKS[name]
             specs.append(RunSpec('attention_upsampling', f'proxy_x{s}_{name}', cls, kw(s), DepthProxyData(s, inp),
-                                 {'smoke': depth_training(2, lr, 2), 'quick': depth_training(iters, lr, 2, max_minutes=15)},
+                                 {'smoke': depth_training(2, lr, 2), 'quick': depth_training(iters, lr, 2, max_minutes=40)},
                                  seeds={'smoke': (0,) if s == 8 else (), 'quick': PROXY_SEEDS[s]}, eval_sets={'smoke': (), 'quick': ()},
                                  val_set='NYUv2 frame 1000',
                                  note=f"{name}, leave-one-out proxy on 4 frames (paper: 1000 training frames); {iters} it at lr {lr:g}, "
