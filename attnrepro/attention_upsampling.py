@@ -4,21 +4,28 @@
 
 # %% ../nbs/20_attention_upsampling.ipynb #f8d69d04
 from __future__ import annotations
-import math, warnings, functools
+import math, copy, importlib, functools
+from dataclasses import dataclass
 from types import SimpleNamespace
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
-from .core import check_profile, get_device
-from .kernels import load_extension, resolve_impl, KernelBuildError, KernelFallbackWarning
+from .core import get_device
+from .data import load_images, imresize, modcrop, to_rgb
+from .kernels import load_extension, KernelSet, kernel_inputs
+from .runs import RunSpec, SRData, register
+from .training import TrainConfig
 
 # %% auto #0
-__all__ = ['CPU_CFLAGS', 'DJF_VARIANTS', 'SA_VARIANTS', 'zero_upsample', 'bilinear_upsample', 'position_table',
-           'masked_attention', 'kernel_inputs', 'attention_upsample', 'joint_attention_upsample',
-           'attention_upsample2d', 'AttentionUpsample2d', 'JointAttentionUpsample2d', 'upsampler_work', 'deconv_gemms',
-           'upsampler_benchmark', 'ResidualBlock', 'make_upsampler', 'SISRNet', 'DJF', 'load_djf_matconvnet',
-           'JointAttentionUpsampler', 'depth_case', 'case_rmse_cm', 'guided_filter', 'gf_upsample', 'jbu_upsample']
+__all__ = ['KERNELS', 'UPSAMPLERS', 'AUG_SCALES', 'PAPER_PATCH', 'QUICK_PATCH', 'QUICK_ITERS', 'QUICK_BATCH', 'QUICK_SCALES',
+           'QUICK_CHANNELS', 'QUICK_GUARD_MINUTES', 'SISR_TRAIN_SETS', 'PAPER_TRAINING', 'SMOKE_TRAINING',
+           'zero_upsample', 'bilinear_upsample', 'position_table', 'masked_attention', 'check_kernel_size',
+           'attention_upsample', 'joint_attention_upsample', 'attention_upsample2d', 'AttentionUpsample2d',
+           'JointAttentionUpsample2d', 'upsampler_work', 'deconv_gemms', 'upsampler_benchmark', 'ResidualBlock',
+           'make_upsampler', 'SISRNet', 'fsrcnn_versions', 'AugmentedPatches', 'SISRData', 'quick_training',
+           'sisr_runs', 'sisr_runs_for']
 
 # %% ../nbs/20_attention_upsampling.ipynb #e18270f3
 def zero_upsample(x: torch.Tensor, scale: int) -> torch.Tensor:
@@ -56,863 +63,38 @@ def masked_attention(q_up, k_lr, v_lr, rel_x, rel_y, scale: int, logit_scale: fl
     w = torch.softmax(logits.flatten(1, 2), 1).view_as(logits) * kept          # a window without kept samples: w = 0
     return torch.einsum('bxyij,bcxyij->bcij', w, v_win)
 
-# %% ../nbs/20_attention_upsampling.ipynb #af72072d
-_PRE_SRC = r'''
-#include <ATen/Parallel.h>
-#include <algorithm>
-#include <cmath>
-#include <cstring>
-#include <type_traits>
-#include <vector>
-'''
-
-_SHARED_SRC = r'''
-// ---- Per-pixel routines shared by the CUDA kernels and their CPU emulation (compiled by nvcc and by g++). ----
-// Work for one pixel is split over nl lanes: lane l owns channels l, l+nl, ...; red(x) sums x over the lanes
-// (a warp shuffle on the GPU, the identity in the emulation, where nl = 1).
-#ifdef __CUDACC__
-#define AU_HD __host__ __device__ __forceinline__
-#else
-#define AU_HD inline
-#endif
-#include <math.h>
-
-namespace au {
-constexpr int MAX_T2 = 64, MAX_K = 15, MAX_G2 = 100;  // window slots, kernel size, coefficient grids (checked on the host)
-
-template <typename T> struct Ptr4 {  // (B, rows, cols, C) with unit channel stride
-  T* p; int64_t sb, sy, sx;
-  AU_HD T* at(int64_t b, int64_t y, int64_t x) const { return p + b * sb + y * sy + x * sx; }
-};
-struct Geo { int64_t B, H, W, Cq, Cv, S, K, h, T, T2, SH, SW, Ch, kr0, KG, qr0, QG; bool q_hr; };
-
-AU_HD int64_t fdiv(int64_t a, int64_t s) { return a >= 0 ? a / s : -((-a + s - 1) / s); }
-AU_HD int64_t cdiv(int64_t a, int64_t s) { return -fdiv(-a, s); }
-AU_HD int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
-AU_HD int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
-AU_HD float au_exp(float x) { return expf(x); }
-AU_HD double au_exp(double x) { return exp(x); }
-
-inline Geo make_geo(int64_t B, int64_t H, int64_t W, int64_t Cq, int64_t Cv, int64_t S, int64_t K, bool q_hr) {
-  Geo g{B, H, W, Cq, Cv, S, K, (K - 1) / 2, (K + S - 1) / S, 0, S * H, S * W, Cq / 2, 0, 0, 0, 0, q_hr};
-  g.T2 = g.T * g.T;
-  g.kr0 = fdiv(-g.h, S); g.KG = fdiv(g.h, S) + 2 - g.kr0;            // LR corners of the queries a pixel window uses
-  g.qr0 = cdiv(1 - S - g.h, S); g.QG = fdiv(S - 1 + g.h, S) + 1 - g.qr0;  // LR keys seen by the queries interpolated from one sample
-  return g;
-}
-
-struct Span { int64_t base, lo, hi; };  // kept LR indices lo..hi seen from HR index i; slot = index - base
-AU_HD Span span(int64_t i, int64_t h, int64_t S, int64_t n) {
-  const int64_t base = cdiv(i - h, S);
-  return {base, imax(base, 0), imin(fdiv(i + h, S), n - 1)};
-}
-AU_HD bool inside(const Span& s, int64_t a) { return a >= s.lo && a <= s.hi; }
-
-template <typename T> AU_HD T bweight(int64_t i, int64_t m, int64_t S, int64_t n) {  // weight of LR m in HR i
-  const int64_t i0 = i / S, r = i % S, i1 = imin(i0 + 1, n - 1);
-  return (i0 == m ? T(1) - T(r) / T(S) : T(0)) + (i1 == m ? T(r) / T(S) : T(0));
-}
-// channel c of the HR query at (b, i, j): given (joint form) or bilinear from the LR queries
-template <typename T> AU_HD T q_up(const Ptr4<const T>& q, const Geo& g, int64_t b, int64_t i, int64_t j, int64_t c) {
-  if (g.q_hr) return q.at(b, i, j)[c];
-  const int64_t i0 = i / g.S, i1 = imin(i0 + 1, g.H - 1), j0 = j / g.S, j1 = imin(j0 + 1, g.W - 1);
-  const T wy1 = T(i % g.S) / T(g.S), wx1 = T(j % g.S) / T(g.S), wy0 = T(1) - wy1, wx0 = T(1) - wx1;
-  return wy0 * (wx0 * q.at(b, i0, j0)[c] + wx1 * q.at(b, i0, j1)[c]) + wy1 * (wx0 * q.at(b, i1, j0)[c] + wx1 * q.at(b, i1, j1)[c]);
-}
-// channel c of p = concat(rel_x[:, tr], rel_y[:, tc]); the tables are (C/2, K) row-major
-template <typename T> AU_HD T pos(const T* relx, const T* rely, const Geo& g, int64_t c, int64_t tr, int64_t tc) {
-  return c < g.Ch ? relx[c * g.K + tr] : rely[(c - g.Ch) * g.K + tc];
-}
-
-// Forward, HR pixel pix = (b*SH + i)*SW + j: logits over the window's slots, softmax, z = Σ w·v; saves w.
-// qs: scratch of Cq values (each lane touches only its own channels).
-template <typename T, class Red>
-AU_HD void forward_pixel(const Ptr4<const T>& q, const Ptr4<const T>& k, const Ptr4<const T>& v, const T* relx, const T* rely,
-                         T* z, T* w, const Geo& g, T scale, int64_t pix, int lane, int nl, Red red, T* qs) {
-  const int64_t j = pix % g.SW, i = (pix / g.SW) % g.SH, b = pix / (g.SW * g.SH);
-  const Span R = span(i, g.h, g.S, g.H), C = span(j, g.h, g.S, g.W);
-  for (int64_t c = lane; c < g.Cq; c += nl) qs[c] = q_up(q, g, b, i, j, c);
-  T lg[MAX_T2];
-  T mx = -INFINITY;
-  for (int64_t s = 0; s < g.T2; ++s) {
-    const int64_t a = R.base + s / g.T, cc = C.base + s % g.T;
-    lg[s] = T(0);
-    if (!inside(R, a) || !inside(C, cc)) continue;
-    const T* kn = k.at(b, a, cc);
-    const int64_t tr = g.S * a - i + g.h, tc = g.S * cc - j + g.h;
-    T part = 0;
-    for (int64_t c = lane; c < g.Cq; c += nl) part += qs[c] * (kn[c] + pos(relx, rely, g, c, tr, tc));
-    lg[s] = scale * red(part);
-    mx = lg[s] > mx ? lg[s] : mx;
-  }
-  T sum = 0;
-  for (int64_t s = 0; s < g.T2; ++s)
-    if (inside(R, R.base + s / g.T) && inside(C, C.base + s % g.T)) { lg[s] = au_exp(lg[s] - mx); sum += lg[s]; }
-  for (int64_t s = 0; s < g.T2; ++s) lg[s] = sum > T(0) ? lg[s] / sum : T(0);  // empty window: all weights 0, z = 0
-  for (int64_t s = lane; s < g.T2; s += nl) w[pix * g.T2 + s] = lg[s];
-  for (int64_t c = lane; c < g.Cv; c += nl) {
-    T acc = 0;
-    for (int64_t s = 0; s < g.T2; ++s)
-      if (lg[s] != T(0)) acc += lg[s] * v.at(b, R.base + s / g.T, C.base + s % g.T)[c];
-    z[pix * g.Cv + c] = acc;
-  }
-}
-
-// Backward pass 1, HR pixel: dl = scale·w·(dz·v − dz·z) per slot; DRC = per-pixel sums of dl by row / column offset
-// (for the position gradients); for the joint form dq = Σ dl·(k + p) at HR.
-template <typename T, class Red>
-AU_HD void backward_pixel(const Ptr4<const T>& dz, const Ptr4<const T>& k, const Ptr4<const T>& v, const T* relx, const T* rely,
-                          const T* w, T* dl, T* DRC, const Ptr4<T>& dq, const Geo& g, T scale, int64_t pix, int lane, int nl, Red red) {
-  const int64_t j = pix % g.SW, i = (pix / g.SW) % g.SH, b = pix / (g.SW * g.SH);
-  const Span R = span(i, g.h, g.S, g.H), C = span(j, g.h, g.S, g.W);
-  const T *wj = w + pix * g.T2, *dzj = dz.at(b, i, j);
-  T d[MAX_T2], DR[MAX_K], DC[MAX_K];
-  T s_all = 0;
-  for (int64_t s = 0; s < g.T2; ++s) {
-    const int64_t a = R.base + s / g.T, cc = C.base + s % g.T;
-    d[s] = T(0);
-    if (!inside(R, a) || !inside(C, cc)) continue;
-    const T* vn = v.at(b, a, cc);
-    T part = 0;
-    for (int64_t c = lane; c < g.Cv; c += nl) part += dzj[c] * vn[c];
-    d[s] = red(part);  // g = dz·v
-    s_all += wj[s] * d[s];
-  }
-  for (int64_t t = 0; t < g.K; ++t) { DR[t] = T(0); DC[t] = T(0); }
-  for (int64_t s = 0; s < g.T2; ++s) {
-    const int64_t a = R.base + s / g.T, cc = C.base + s % g.T;
-    if (!inside(R, a) || !inside(C, cc)) continue;
-    d[s] = scale * wj[s] * (d[s] - s_all);
-    DR[g.S * a - i + g.h] += d[s]; DC[g.S * cc - j + g.h] += d[s];
-  }
-  for (int64_t s = lane; s < g.T2; s += nl) dl[pix * g.T2 + s] = d[s];
-  for (int64_t t = lane; t < 2 * g.K; t += nl) DRC[pix * 2 * g.K + t] = t < g.K ? DR[t] : DC[t - g.K];
-  if (!g.q_hr) return;
-  T* dqj = dq.at(b, i, j);
-  for (int64_t c = lane; c < g.Cq; c += nl) {
-    T acc = 0;
-    for (int64_t s = 0; s < g.T2; ++s) {
-      const int64_t a = R.base + s / g.T, cc = C.base + s % g.T;
-      if (!inside(R, a) || !inside(C, cc)) continue;
-      acc += d[s] * (k.at(b, a, cc)[c] + pos(relx, rely, g, c, g.S * a - i + g.h, g.S * cc - j + g.h));
-    }
-    dqj[c] = acc;
-  }
-}
-
-// Position gradients, one query channel c over HR pixels [p0, p1): out[(half*K + t)*Ch + c mod Ch] = Σ DRC·q_up.
-template <typename T>
-AU_HD void relgrad_channel(const Ptr4<const T>& q, const T* DRC, const Geo& g, int64_t c, int64_t p0, int64_t p1, T* out) {
-  T acc[MAX_K];
-  for (int64_t t = 0; t < g.K; ++t) acc[t] = T(0);
-  const int64_t half = c < g.Ch ? 0 : 1;
-  for (int64_t pix = p0; pix < p1; ++pix) {
-    const int64_t j = pix % g.SW, i = (pix / g.SW) % g.SH, b = pix / (g.SW * g.SH);
-    const T qv = q_up(q, g, b, i, j, c);
-    const T* drc = DRC + pix * 2 * g.K + half * g.K;
-    for (int64_t t = 0; t < g.K; ++t) acc[t] += drc[t] * qv;
-  }
-  for (int64_t t = 0; t < g.K; ++t) out[(half * g.K + t) * g.Ch + (c - half * g.Ch)] = acc[t];
-}
-
-// Backward pass 2, LR sample lp = (b*H + a)*W + c, gathering over the HR pixels that saw it (no atomics):
-// dv = Σ w·dz;  dk = Σ dl·q_up;  dq = Σ β·dq_up with dq_up = Σ dl·(k + p)  (the last two expanded into LR terms).
-template <typename T>
-AU_HD void backward_lr(const Ptr4<const T>& dz, const Ptr4<const T>& q, const Ptr4<const T>& k, const T* relx, const T* rely,
-                       const T* w, const T* dl, const Ptr4<T>& dq, const Ptr4<T>& dk, const Ptr4<T>& dv, const Geo& g,
-                       int64_t lp, int lane, int nl) {
-  const int64_t c = lp % g.W, a = (lp / g.W) % g.H, b = lp / (g.W * g.H);
-  const int64_t i_lo = imax(g.S * a - g.h, 0), i_hi = imin(g.S * a + g.h, g.SH - 1);
-  const int64_t j_lo = imax(g.S * c - g.h, 0), j_hi = imin(g.S * c + g.h, g.SW - 1);
-  // Σ over the HR pixels (i, j) whose window holds this LR sample: coef[pix, its slot] · src(b, i, j), channels < C
-  auto window_sum = [&](const T* coef, const Ptr4<const T>& src, const Ptr4<T>& dst, int64_t C) {
-    for (int64_t ch = lane; ch < C; ch += nl) {
-      T acc = 0;
-      for (int64_t i = i_lo; i <= i_hi; ++i)
-        for (int64_t j = j_lo; j <= j_hi; ++j) {
-          const int64_t pix = (b * g.SH + i) * g.SW + j, slot = (a - cdiv(i - g.h, g.S)) * g.T + (c - cdiv(j - g.h, g.S));
-          acc += coef[pix * g.T2 + slot] * src.at(b, i, j)[ch];
-        }
-      dst.at(b, a, c)[ch] = acc;
-    }
-  };
-  window_sum(w, dz, dv, g.Cv);                                      // dv = Σ w · dz
-  if (g.q_hr) { window_sum(dl, q, dk, g.Cq); return; }              // joint form: dk = Σ dl · q (queries given at HR)
-  T ck[MAX_G2];  // dk = Σ over LR query corners (a + kr0 + r, c + kr0 + s) of (Σ dl·β)·Q
-  for (int64_t m = 0; m < g.KG * g.KG; ++m) ck[m] = T(0);
-  for (int64_t i = i_lo; i <= i_hi; ++i)
-    for (int64_t j = j_lo; j <= j_hi; ++j) {
-      const int64_t pix = (b * g.SH + i) * g.SW + j, slot = (a - cdiv(i - g.h, g.S)) * g.T + (c - cdiv(j - g.h, g.S));
-      const T d = dl[pix * g.T2 + slot];
-      const int64_t i0 = i / g.S, i1 = imin(i0 + 1, g.H - 1), j0 = j / g.S, j1 = imin(j0 + 1, g.W - 1);
-      const T wy1 = T(i % g.S) / T(g.S), wx1 = T(j % g.S) / T(g.S), wy0 = T(1) - wy1, wx0 = T(1) - wx1;
-      ck[(i0 - a - g.kr0) * g.KG + (j0 - c - g.kr0)] += d * wy0 * wx0;
-      ck[(i0 - a - g.kr0) * g.KG + (j1 - c - g.kr0)] += d * wy0 * wx1;
-      ck[(i1 - a - g.kr0) * g.KG + (j0 - c - g.kr0)] += d * wy1 * wx0;
-      ck[(i1 - a - g.kr0) * g.KG + (j1 - c - g.kr0)] += d * wy1 * wx1;
-    }
-  for (int64_t ch = lane; ch < g.Cq; ch += nl) {
-    T acc = 0;
-    for (int64_t m = 0; m < g.KG * g.KG; ++m)
-      if (ck[m] != T(0)) acc += ck[m] * q.at(b, a + g.kr0 + m / g.KG, c + g.kr0 + m % g.KG)[ch];
-    dk.at(b, a, c)[ch] = acc;
-  }
-  T cq[MAX_G2], CR[MAX_K], CC[MAX_K];  // dq = Σ over LR keys (a + qr0 + r, c + qr0 + s) of (Σ β·dl)·k + position terms
-  for (int64_t m = 0; m < g.QG * g.QG; ++m) cq[m] = T(0);
-  for (int64_t t = 0; t < g.K; ++t) { CR[t] = T(0); CC[t] = T(0); }
-  for (int64_t i = imax(g.S * (a - 1) + 1, 0); i <= imin(g.S * a + g.S - 1, g.SH - 1); ++i) {
-    const T wi = bweight<T>(i, a, g.S, g.H);
-    if (wi == T(0)) continue;
-    const Span R = span(i, g.h, g.S, g.H);
-    for (int64_t j = imax(g.S * (c - 1) + 1, 0); j <= imin(g.S * c + g.S - 1, g.SW - 1); ++j) {
-      const T wij = wi * bweight<T>(j, c, g.S, g.W);
-      if (wij == T(0)) continue;
-      const Span C = span(j, g.h, g.S, g.W);
-      const T* dlj = dl + ((b * g.SH + i) * g.SW + j) * g.T2;
-      for (int64_t an = R.lo; an <= R.hi; ++an)
-        for (int64_t cn = C.lo; cn <= C.hi; ++cn) {
-          const T dd = wij * dlj[(an - R.base) * g.T + (cn - C.base)];
-          cq[(an - a - g.qr0) * g.QG + (cn - c - g.qr0)] += dd;
-          CR[g.S * an - i + g.h] += dd; CC[g.S * cn - j + g.h] += dd;
-        }
-    }
-  }
-  for (int64_t ch = lane; ch < g.Cq; ch += nl) {
-    T acc = 0;
-    for (int64_t m = 0; m < g.QG * g.QG; ++m)
-      if (cq[m] != T(0)) acc += cq[m] * k.at(b, a + g.qr0 + m / g.QG, c + g.qr0 + m % g.QG)[ch];
-    for (int64_t t = 0; t < g.K; ++t) acc += ch < g.Ch ? CR[t] * relx[ch * g.K + t] : CC[t] * rely[(ch - g.Ch) * g.K + t];
-    dq.at(b, a, c)[ch] = acc;
-  }
-}
-}  // namespace au
-'''
-
-_HOST_SRC = r'''
-// ---- Host helpers shared by the CPU kernels, the CPU emulation of the CUDA kernels and the CUDA wrappers ----
-namespace au {
-template <typename T> Ptr4<T> ptr4(const torch::Tensor& t, const char* what) {
-  TORCH_CHECK(t.dim() == 4 && t.stride(3) == 1, what, ": expected a (B, rows, cols, C) tensor with unit channel stride");
-  return {t.data_ptr<std::remove_const_t<T>>(), t.stride(0), t.stride(1), t.stride(2)};
-}
-// Checks the arguments and returns the geometry. lane_limits: the per-pixel routines' fixed-size arrays must fit.
-inline Geo check_args(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& relx,
-                      const torch::Tensor& rely, int64_t S, int64_t K, bool q_hr, bool lane_limits) {
-  TORCH_CHECK(S >= 1 && K >= 1 && K % 2 == 1, "attention upsampling: need scale >= 1 and an odd kernel_size");
-  TORCH_CHECK(k.dim() == 4 && v.dim() == 4 && q.dim() == 4, "q, k, v must be 4-d (B, rows, cols, C)");
-  const int64_t B = k.size(0), H = k.size(1), W = k.size(2), Cq = k.size(3);
-  TORCH_CHECK(v.size(0) == B && v.size(1) == H && v.size(2) == W, "v must have k's batch and LR size");
-  TORCH_CHECK(q.size(0) == B && q.size(3) == Cq && q.size(1) == (q_hr ? S * H : H) && q.size(2) == (q_hr ? S * W : W),
-              "q must be (B, H, W, C) or, for the joint form, (B, S*H, S*W, C)");
-  TORCH_CHECK(Cq % 2 == 0, "query/key channels must be even (p = concat(rel_x, rel_y))");
-  TORCH_CHECK(relx.dim() == 2 && rely.dim() == 2 && relx.size(0) == Cq / 2 && relx.size(1) == K && rely.size(0) == Cq / 2
-              && rely.size(1) == K, "rel_x and rel_y must be (C/2, K)");
-  for (const auto* t : {&q, &k, &v, &relx, &rely}) {
-    TORCH_CHECK(t->scalar_type() == v.scalar_type(), "q, k, v, rel_x, rel_y must share one dtype");
-    TORCH_CHECK(t->device() == v.device(), "q, k, v, rel_x, rel_y must be on one device");
-  }
-  Geo g = make_geo(B, H, W, Cq, v.size(3), S, K, q_hr);
-  if (lane_limits)
-    TORCH_CHECK(g.T2 <= MAX_T2 && K <= MAX_K && g.KG * g.KG <= MAX_G2 && g.QG * g.QG <= MAX_G2,
-                "kernel_size ", K, " with scale ", S, " exceeds the CUDA kernel's fixed window sizes");
-  return g;
-}
-}  // namespace au
-'''
-
-# %% ../nbs/20_attention_upsampling.ipynb #305a4d83
-_CPU_SRC = r'''
-// Fused attention upsampling on the CPU (forward and backward). Layouts: q, k, v are (B, rows, cols, C) views with
-// unit channel stride — k, v at LR; q at LR (bilinearly upsampled on the fly) or, for the joint form, at HR;
-// z and dz are (B, S*H, S*W, Cv); the saved softmax weights w are (B, S*H, S*W, T*T) with T = ceil(K/S): the weight
-// of LR sample (a, c) seen from HR pixel (i, j) sits in slot (a - base(i))*T + (c - base(j)), base(i) = ceil((i-h)/S).
-
-namespace {
-
-// ---- one SIMD register of T (GCC/Clang vector extension: 16 floats or 8 doubles; split by the compiler on AVX2) ----
-template <typename T> struct VecOf;
-template <> struct VecOf<float> { typedef float type __attribute__((vector_size(64))); };
-template <> struct VecOf<double> { typedef double type __attribute__((vector_size(64))); };
-template <typename T> using vec = typename VecOf<T>::type;
-template <typename T> constexpr int64_t LANES = 64 / sizeof(T);
-template <typename T> inline vec<T> vload(const T* p) { vec<T> v; std::memcpy(&v, p, sizeof v); return v; }
-template <typename T> inline void vstore(T* p, vec<T> v) { std::memcpy(p, &v, sizeof v); }
-#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
-inline float hsum(vec<float> v) {  // in-register tree: 16 -> 8 -> 4 -> 2 -> 1
-  using V = vec<float>;
-  v += V(__builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-  v += V(__builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
-  v += V(__builtin_shufflevector(v, v, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1));
-  return v[0] + v[1];
-}
-inline double hsum(vec<double> v) {
-  using V = vec<double>;
-  v += V(__builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3));
-  v += V(__builtin_shufflevector(v, v, 2, 3, 0, 1, 2, 3, 0, 1));
-  return v[0] + v[1];
-}
-#else  // older compilers: the same tree through memory
-template <typename T> inline T hsum_tree(vec<T> v) {
-  T a[LANES<T>]; std::memcpy(a, &v, sizeof v);
-  for (int64_t h = LANES<T> / 2; h >= 1; h /= 2) for (int64_t l = 0; l < h; ++l) a[l] += a[l + h];
-  return a[0];
-}
-inline float hsum(vec<float> v) { return hsum_tree<float>(v); }
-inline double hsum(vec<double> v) { return hsum_tree<double>(v); }
-#endif
-
-// a·b over n channels: two vector accumulators, an in-register reduction, a scalar tail.
-template <typename T> inline T dot(const T* __restrict a, const T* __restrict b, int64_t n) {
-  constexpr int64_t L = LANES<T>;
-  vec<T> s0 = {}, s1 = {};
-  int64_t c = 0;
-  for (; c + 2 * L <= n; c += 2 * L) { s0 += vload(a + c) * vload(b + c); s1 += vload(a + c + L) * vload(b + c + L); }
-  for (; c + L <= n; c += L) s0 += vload(a + c) * vload(b + c);
-  T s = hsum(s0 + s1);
-  for (; c < n; ++c) s += a[c] * b[c];
-  return s;
-}
-// y[0:n] = Σ_m coef[m]·x[m][0:n] (+ y when accumulate): the sum is held in registers, 4 vectors of channels at a time.
-template <typename T> inline void combine(int64_t m_count, const T* coef, const T* const* x, T* __restrict y, int64_t n, bool accumulate) {
-  constexpr int64_t L = LANES<T>;
-  int64_t c = 0;
-  for (; c + 4 * L <= n; c += 4 * L) {
-    vec<T> a0 = {}, a1 = {}, a2 = {}, a3 = {};
-    if (accumulate) { a0 = vload(y + c); a1 = vload(y + c + L); a2 = vload(y + c + 2 * L); a3 = vload(y + c + 3 * L); }
-    for (int64_t m = 0; m < m_count; ++m) {
-      const T* xm = x[m] + c; const T w = coef[m];
-      a0 += w * vload(xm); a1 += w * vload(xm + L); a2 += w * vload(xm + 2 * L); a3 += w * vload(xm + 3 * L);
-    }
-    vstore(y + c, a0); vstore(y + c + L, a1); vstore(y + c + 2 * L, a2); vstore(y + c + 3 * L, a3);
-  }
-  for (; c + L <= n; c += L) {
-    vec<T> a0 = accumulate ? vload(y + c) : vec<T>{};
-    for (int64_t m = 0; m < m_count; ++m) a0 += coef[m] * vload(x[m] + c);
-    vstore(y + c, a0);
-  }
-  for (; c < n; ++c) {
-    T a = accumulate ? y[c] : T(0);
-    for (int64_t m = 0; m < m_count; ++m) a += coef[m] * x[m][c];
-    y[c] = a;
-  }
-}
-
-// HR query row i (all S*W columns) into out (S*W x Cq): LR rows interpolated once into rowbuf, then the columns.
-template <typename T> void query_row(const au::Ptr4<const T>& q, bool q_hr, int64_t b, int64_t i, int64_t S, int64_t H, int64_t W,
-                                     int64_t Cq, T* rowbuf, T* out) {
-  const int64_t SW = S * W;
-  if (q_hr) { for (int64_t j = 0; j < SW; ++j) std::memcpy(out + j * Cq, q.at(b, i, j), Cq * sizeof(T)); return; }
-  const int64_t i0 = i / S, i1 = std::min(i0 + 1, H - 1);
-  const T wy[2] = {T(1) - T(i % S) / T(S), T(i % S) / T(S)};
-  for (int64_t n = 0; n < W; ++n) {
-    const T* rows[2] = {q.at(b, i0, n), q.at(b, i1, n)};
-    combine<T>(2, wy, rows, rowbuf + n * Cq, Cq, false);
-  }
-  for (int64_t j = 0; j < SW; ++j) {
-    const int64_t j0 = j / S, j1 = std::min(j0 + 1, W - 1);
-    const T wx[2] = {T(1) - T(j % S) / T(S), T(j % S) / T(S)};
-    const T* cols[2] = {rowbuf + j0 * Cq, rowbuf + j1 * Cq};
-    combine<T>(2, wx, cols, out + j * Cq, Cq, false);
-  }
-}
-
-template <typename T>
-void forward_impl(const au::Ptr4<const T>& q, const au::Ptr4<const T>& k, const au::Ptr4<const T>& v, const T* relxT, const T* relyT, T* z, T* w,
-                  int64_t B, int64_t H, int64_t W, int64_t Cq, int64_t Cv, int64_t S, int64_t K, bool q_hr, T scale) {
-  const int64_t SH = S * H, SW = S * W, h = (K - 1) / 2, T_ = (K + S - 1) / S, T2 = T_ * T_, Ch = Cq / 2;
-  at::parallel_for(0, B * SH, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> qrow(SW * Cq), rowbuf(W * Cq), logit(T2), px(K), py(K);
-    std::vector<const T*> vptr(T2);
-    for (int64_t bi = begin; bi < end; ++bi) {
-      const int64_t b = bi / SH, i = bi % SH;
-      const au::Span R = au::span(i, h, S, H);
-      query_row(q, q_hr, b, i, S, H, W, Cq, rowbuf.data(), qrow.data());
-      for (int64_t j = 0; j < SW; ++j) {
-        const au::Span C = au::span(j, h, S, W);
-        const T* qj = qrow.data() + j * Cq;
-        T *wj = w + (bi * SW + j) * T2, *zj = z + (bi * SW + j) * Cv;
-        std::fill(wj, wj + T2, T(0));
-        if (R.lo > R.hi || C.lo > C.hi) { std::fill(zj, zj + Cv, T(0)); continue; }  // empty window: z = 0
-        // logit = scale · q·(k + p),  q·p = q[:C/2]·rel_x[:, d_row + h] + q[C/2:]·rel_y[:, d_col + h]
-        for (int64_t a = R.lo; a <= R.hi; ++a) px[S * a - i + h] = dot(qj, relxT + (S * a - i + h) * Ch, Ch);
-        for (int64_t c = C.lo; c <= C.hi; ++c) py[S * c - j + h] = dot(qj + Ch, relyT + (S * c - j + h) * Ch, Ch);
-        T mx = -INFINITY;
-        int64_t n = 0;
-        for (int64_t a = R.lo; a <= R.hi; ++a)
-          for (int64_t c = C.lo; c <= C.hi; ++c, ++n) {
-            logit[n] = scale * (dot(qj, k.at(b, a, c), Cq) + px[S * a - i + h] + py[S * c - j + h]);
-            vptr[n] = v.at(b, a, c);
-            mx = std::max(mx, logit[n]);
-          }
-        T sum = 0;  // softmax over the kept samples of the window
-        for (int64_t m = 0; m < n; ++m) { logit[m] = std::exp(logit[m] - mx); sum += logit[m]; }
-        n = 0;
-        for (int64_t a = R.lo; a <= R.hi; ++a)
-          for (int64_t c = C.lo; c <= C.hi; ++c, ++n) wj[(a - R.base) * T_ + (c - C.base)] = logit[n] /= sum;
-        combine<T>(n, logit.data(), vptr.data(), zj, Cv, false);  // z = Σ weight·v
-      }
-    }
-  });
-}
-
-// 16×16 float transpose in AVX-512 registers: dst[j * ds + c] = src[c * ss + j] (unpack, shuffle, two lane shuffles).
-// Returns false where it does not apply (other types, no AVX-512): the caller then copies element by element.
-template <typename T> inline bool transpose16(const T*, int64_t, T*, int64_t) { return false; }
-#ifdef __AVX512F__
-}  // namespace
-#include <immintrin.h>
-namespace {
-template <> inline bool transpose16<float>(const float* src, int64_t ss, float* dst, int64_t ds) {
-  __m512 r[16], t[16];
-  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * ss);
-  for (int i = 0; i < 16; i += 2) { t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]); t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]); }
-  for (int i = 0; i < 16; i += 4) {
-    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44); r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
-    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44); r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-  }
-  for (int i = 0; i < 4; ++i) {  // 128-bit lanes: rows 0-7, then 8-15
-    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88); t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
-    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88); t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
-  }
-  for (int i = 0; i < 8; ++i) {
-    _mm512_storeu_ps(dst + i * ds, _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88));
-    _mm512_storeu_ps(dst + (i + 8) * ds, _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD));
-  }
-  return true;
-}
-#endif
-
-// The output gradient dz, (B, S*H, S*W, Cv) with any strides: the gradient of z's channels-first view arrives NCHW.
-// Channel-contiguous dz is read in place; otherwise each task transposes the HR rows it needs into a ring of `slots`
-// rows (channel-last), reused from row to row: no HR-sized temporary (whose first touch costs more than the copy).
-template <typename T> struct DzRows {
-  const T* p; int64_t s[4]; int64_t SH, SW, Cv, slots; bool direct;
-  std::vector<T> ring; std::vector<int64_t> tag;
-  DzRows(const T* p_, const int64_t* st, int64_t SH_, int64_t SW_, int64_t Cv_, int64_t slots_)
-      : p(p_), SH(SH_), SW(SW_), Cv(Cv_), slots(slots_), direct(st[3] == 1) {
-    for (int d = 0; d < 4; ++d) s[d] = st[d];
-    if (!direct) { ring.resize(slots * SW * Cv); tag.assign(slots, -1); }
-  }
-  void load(int64_t b, int64_t i) {  // make HR row (b, i) available to at()
-    if (direct) return;
-    const int64_t sl = i % slots, key = b * SH + i;
-    if (tag[sl] == key) return;
-    tag[sl] = key;
-    T* dst = ring.data() + sl * SW * Cv;
-    const T* src = p + b * s[0] + i * s[1];
-    constexpr int64_t BJ = 16;  // blocks of 16 pixels: one cache line read per channel, 16 lines written
-    for (int64_t j0 = 0; j0 < SW; j0 += BJ) {
-      const int64_t j1 = std::min(j0 + BJ, SW);
-      int64_t c0 = 0;
-      if (j1 - j0 == BJ && s[2] == 1)  // whole 16×16 tiles in registers where possible
-        while (c0 + 16 <= Cv && transpose16(src + c0 * s[3] + j0, s[3], dst + j0 * Cv + c0, Cv)) c0 += 16;
-      for (int64_t c = c0; c < Cv; ++c) {
-        const T* sc = src + c * s[3];
-        for (int64_t j = j0; j < j1; ++j) dst[j * Cv + c] = sc[j * s[2]];
-      }
-    }
-  }
-  const T* at(int64_t b, int64_t i, int64_t j) const {  // the Cv channels of HR pixel (b, i, j), contiguous
-    return direct ? p + b * s[0] + i * s[1] + j * s[2] : ring.data() + (i % slots) * SW * Cv + j * Cv;
-  }
-};
-
-template <typename T>
-void backward_impl(const T* dz_p, const int64_t* dz_strides, const au::Ptr4<const T>& q, const au::Ptr4<const T>& k, const au::Ptr4<const T>& v, const T* relxT, const T* relyT,
-                   const T* w, const au::Ptr4<T>& dq, const au::Ptr4<T>& dk, const au::Ptr4<T>& dv, T* drel_part, T* dl,
-                   int64_t B, int64_t H, int64_t W, int64_t Cq, int64_t Cv, int64_t S, int64_t K, bool q_hr, T scale) {
-  const int64_t SH = S * H, SW = S * W, h = (K - 1) / 2, T_ = (K + S - 1) / S, T2 = T_ * T_, Ch = Cq / 2;
-  // Pass 1, over HR rows: dl = scale·dL/dlogit per slot (softmax backward: w·(dz·v − dz·z)), the relative-position
-  // gradients into per-thread partial sums (added in thread order afterwards: deterministic), and for the joint form
-  // (q given at HR) dq = Σ dl·(k + p) directly.
-  at::parallel_for(0, B * SH, 1, [&](int64_t begin, int64_t end) {
-    T* drel = drel_part + at::get_thread_num() * 2 * K * Ch;  // this thread's (2, K, Ch)
-    std::vector<T> qrow(SW * Cq), rowbuf(W * Cq), g(T2), d(T2), DR(K), DC(K);
-    std::vector<const T*> kptr(T2);
-    DzRows<T> dz(dz_p, dz_strides, SH, SW, Cv, 1);
-    for (int64_t bi = begin; bi < end; ++bi) {
-      const int64_t b = bi / SH, i = bi % SH;
-      const au::Span R = au::span(i, h, S, H);
-      dz.load(b, i);
-      query_row(q, q_hr, b, i, S, H, W, Cq, rowbuf.data(), qrow.data());
-      for (int64_t j = 0; j < SW; ++j) {
-        const au::Span C = au::span(j, h, S, W);
-        const T *qj = qrow.data() + j * Cq, *dzj = dz.at(b, i, j), *wj = w + (bi * SW + j) * T2;
-        T* dlj = dl + (bi * SW + j) * T2;
-        std::fill(dlj, dlj + T2, T(0));
-        if (R.lo > R.hi || C.lo > C.hi) { if (q_hr) std::fill(dq.at(b, i, j), dq.at(b, i, j) + Cq, T(0)); continue; }
-        T s = 0;  // s = Σ w·g = dz·z
-        int64_t n = 0;
-        for (int64_t a = R.lo; a <= R.hi; ++a)
-          for (int64_t c = C.lo; c <= C.hi; ++c, ++n) {
-            g[n] = dot(dzj, v.at(b, a, c), Cv);
-            s += wj[(a - R.base) * T_ + (c - C.base)] * g[n];
-          }
-        std::fill(DR.begin(), DR.end(), T(0)); std::fill(DC.begin(), DC.end(), T(0));
-        n = 0;
-        for (int64_t a = R.lo; a <= R.hi; ++a)
-          for (int64_t c = C.lo; c <= C.hi; ++c, ++n) {
-            const int64_t slot = (a - R.base) * T_ + (c - C.base);
-            d[n] = dlj[slot] = scale * wj[slot] * (g[n] - s);
-            DR[S * a - i + h] += d[n]; DC[S * c - j + h] += d[n];
-            kptr[n] = k.at(b, a, c);
-          }
-        for (int64_t t = 0; t < K; ++t) {  // drel_x[:, t] += Σ_{row offset t} dl · q_up[:C/2];  likewise drel_y
-          const T* qx[1] = {qj}; const T* qy[1] = {qj + Ch};
-          if (DR[t] != T(0)) combine<T>(1, &DR[t], qx, drel + t * Ch, Ch, true);
-          if (DC[t] != T(0)) combine<T>(1, &DC[t], qy, drel + (K + t) * Ch, Ch, true);
-        }
-        if (!q_hr) continue;
-        T* dqj = dq.at(b, i, j);
-        combine<T>(n, d.data(), kptr.data(), dqj, Cq, false);  // dq = Σ dl·k + Σ dl·p
-        for (int64_t t = 0; t < K; ++t) {
-          const T* rx[1] = {relxT + t * Ch}; const T* ry[1] = {relyT + t * Ch};
-          if (DR[t] != T(0)) combine<T>(1, &DR[t], rx, dqj, Ch, true);
-          if (DC[t] != T(0)) combine<T>(1, &DC[t], ry, dqj + Ch, Ch, true);
-        }
-      }
-    }
-  });
-  // Pass 2, over LR rows, gathering (no atomics, no HR temporaries). For kept sample (a, c):
-  //   dv = Σ w·dz over the HR pixels whose window holds it;   dk = Σ dl·q_up over the same pixels, with
-  //   q_up = Σ β·Q expanded (dk = Σ_LR corners (Σ dl·β)·Q);   dq = Σ β·dq_up over the HR pixels that interpolate
-  //   from it, with dq_up = Σ dl·(k + p) expanded into LR keys and position columns.
-  const int64_t kr0 = au::fdiv(-h, S), KG = au::fdiv(h, S) + 2 - kr0;   // LR corner rows a+kr0 .. for dk
-  const int64_t qr0 = au::cdiv(1 - S - h, S), QG = au::fdiv(S - 1 + h, S) + 1 - qr0;  // LR key rows a+qr0 .. for dq
-  at::parallel_for(0, B * H, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> cw(K * K), cd(K * K), ck(KG * KG), cq(QG * QG), CR(K), CC(K), coef(std::max(KG * KG, QG * QG));
-    std::vector<const T*> pz(K * K), pq(K * K), ptr(std::max(KG * KG, QG * QG)), prx(K), pry(K);
-    for (int64_t t = 0; t < K; ++t) { prx[t] = relxT + t * Ch; pry[t] = relyT + t * Ch; }
-    DzRows<T> dz(dz_p, dz_strides, SH, SW, Cv, K);  // rows S*a-h .. S*a+h: at most K at a time
-    for (int64_t ba = begin; ba < end; ++ba) {
-      const int64_t b = ba / H, a = ba % H;
-      const int64_t i_lo = std::max<int64_t>(S * a - h, 0), i_hi = std::min(S * a + h, SH - 1);
-      for (int64_t i = i_lo; i <= i_hi; ++i) dz.load(b, i);
-      for (int64_t c = 0; c < W; ++c) {
-        const int64_t j_lo = std::max<int64_t>(S * c - h, 0), j_hi = std::min(S * c + h, SW - 1);
-        std::fill(ck.begin(), ck.end(), T(0));
-        int64_t m = 0;
-        for (int64_t i = i_lo; i <= i_hi; ++i)
-          for (int64_t j = j_lo; j <= j_hi; ++j, ++m) {
-            const int64_t pix = (b * SH + i) * SW + j, slot = (a - au::cdiv(i - h, S)) * T_ + (c - au::cdiv(j - h, S));
-            cw[m] = w[pix * T2 + slot]; cd[m] = dl[pix * T2 + slot]; pz[m] = dz.at(b, i, j);
-            if (q_hr) { pq[m] = q.at(b, i, j); continue; }
-            const int64_t i0 = i / S, i1 = std::min(i0 + 1, H - 1), j0 = j / S, j1 = std::min(j0 + 1, W - 1);
-            const T wy1 = T(i % S) / T(S), wx1 = T(j % S) / T(S), wy0 = T(1) - wy1, wx0 = T(1) - wx1;
-            ck[(i0 - a - kr0) * KG + (j0 - c - kr0)] += cd[m] * wy0 * wx0;
-            ck[(i0 - a - kr0) * KG + (j1 - c - kr0)] += cd[m] * wy0 * wx1;
-            ck[(i1 - a - kr0) * KG + (j0 - c - kr0)] += cd[m] * wy1 * wx0;
-            ck[(i1 - a - kr0) * KG + (j1 - c - kr0)] += cd[m] * wy1 * wx1;
-          }
-        combine<T>(m, cw.data(), pz.data(), dv.at(b, a, c), Cv, false);
-        if (q_hr) { combine<T>(m, cd.data(), pq.data(), dk.at(b, a, c), Cq, false); continue; }
-        int64_t nc = 0;
-        for (int64_t r = 0; r < KG; ++r)
-          for (int64_t s = 0; s < KG; ++s)
-            if (ck[r * KG + s] != T(0)) { coef[nc] = ck[r * KG + s]; ptr[nc++] = q.at(b, a + kr0 + r, c + kr0 + s); }
-        combine<T>(nc, coef.data(), ptr.data(), dk.at(b, a, c), Cq, false);
-        // dq: HR pixels (i, j) with a non-zero bilinear weight β on (a, c), and the keys / positions each of them saw.
-        std::fill(cq.begin(), cq.end(), T(0)); std::fill(CR.begin(), CR.end(), T(0)); std::fill(CC.begin(), CC.end(), T(0));
-        for (int64_t i = std::max<int64_t>(S * (a - 1) + 1, 0); i <= std::min(S * a + S - 1, SH - 1); ++i) {
-          const T wi = au::bweight<T>(i, a, S, H);
-          if (wi == T(0)) continue;
-          const au::Span R = au::span(i, h, S, H);
-          for (int64_t j = std::max<int64_t>(S * (c - 1) + 1, 0); j <= std::min(S * c + S - 1, SW - 1); ++j) {
-            const T wij = wi * au::bweight<T>(j, c, S, W);
-            if (wij == T(0)) continue;
-            const au::Span C = au::span(j, h, S, W);
-            const T* dlj = dl + ((b * SH + i) * SW + j) * T2;
-            for (int64_t an = R.lo; an <= R.hi; ++an)
-              for (int64_t cn = C.lo; cn <= C.hi; ++cn) {
-                const T dd = wij * dlj[(an - R.base) * T_ + (cn - C.base)];
-                cq[(an - a - qr0) * QG + (cn - c - qr0)] += dd;
-                CR[S * an - i + h] += dd; CC[S * cn - j + h] += dd;
-              }
-          }
-        }
-        nc = 0;
-        for (int64_t r = 0; r < QG; ++r)
-          for (int64_t s = 0; s < QG; ++s)
-            if (cq[r * QG + s] != T(0)) { coef[nc] = cq[r * QG + s]; ptr[nc++] = k.at(b, a + qr0 + r, c + qr0 + s); }
-        T* dqp = dq.at(b, a, c);
-        combine<T>(nc, coef.data(), ptr.data(), dqp, Cq, false);
-        combine<T>(K, CR.data(), prx.data(), dqp, Ch, true);
-        combine<T>(K, CC.data(), pry.data(), dqp + Ch, Ch, true);
-      }
-    }
-  });
-}
-
-}  // namespace
-
-std::vector<torch::Tensor> attn_up_forward(torch::Tensor q, torch::Tensor k, torch::Tensor v, torch::Tensor relx,
-                                           torch::Tensor rely, int64_t S, int64_t K, bool q_hr, double scale) {
-  au::check_args(q, k, v, relx, rely, S, K, q_hr, false);
-  TORCH_CHECK(v.device().is_cpu(), "the cpp kernel runs on CPU tensors");
-  const int64_t B = k.size(0), H = k.size(1), W = k.size(2), Cq = k.size(3), Cv = v.size(3), T_ = (K + S - 1) / S;
-  auto z = torch::empty({B, S * H, S * W, Cv}, v.options());
-  auto w = torch::empty({B, S * H, S * W, T_ * T_}, v.options());
-  auto relxT = relx.t().contiguous(), relyT = rely.t().contiguous();
-  AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "attn_up_forward", [&] {
-    forward_impl<scalar_t>(au::ptr4<const scalar_t>(q, "q"), au::ptr4<const scalar_t>(k, "k"), au::ptr4<const scalar_t>(v, "v"),
-                           relxT.data_ptr<scalar_t>(), relyT.data_ptr<scalar_t>(), z.data_ptr<scalar_t>(), w.data_ptr<scalar_t>(),
-                           B, H, W, Cq, Cv, S, K, q_hr, (scalar_t)scale);
-  });
-  return {z, w};
-}
-
-// dq, dk, dv are written in place (views allowed, e.g. slices of one packed buffer); dz may have any strides (see
-// DzRows). Returns {drel_x, drel_y}.
-std::vector<torch::Tensor> attn_up_backward(torch::Tensor dz, torch::Tensor q, torch::Tensor k, torch::Tensor v, torch::Tensor relx,
-                                            torch::Tensor rely, torch::Tensor w, torch::Tensor dq, torch::Tensor dk, torch::Tensor dv,
-                                            int64_t S, int64_t K, bool q_hr, double scale) {
-  au::check_args(q, k, v, relx, rely, S, K, q_hr, false);
-  TORCH_CHECK(v.device().is_cpu(), "the cpp kernel runs on CPU tensors");
-  const int64_t B = k.size(0), H = k.size(1), W = k.size(2), Cq = k.size(3), Cv = v.size(3), Ch = Cq / 2;
-  TORCH_CHECK(dz.dim() == 4 && dz.size(0) == B && dz.size(1) == S * H && dz.size(2) == S * W && dz.size(3) == Cv,
-              "dz must be (B, S*H, S*W, Cv)");
-  TORCH_CHECK(dq.sizes() == q.sizes() && dk.sizes() == k.sizes() && dv.sizes() == v.sizes(), "dq, dk, dv must match q, k, v");
-  w = w.contiguous();
-  auto relxT = relx.t().contiguous(), relyT = rely.t().contiguous();
-  auto opt = v.options();
-  auto drel_part = torch::zeros({at::get_num_threads(), 2, K, Ch}, opt);
-  auto dl = torch::empty_like(w);
-  TORCH_CHECK(dz.scalar_type() == v.scalar_type() && dz.device() == v.device(), "dz must have v's dtype and device");
-  const int64_t dz_strides[4] = {dz.stride(0), dz.stride(1), dz.stride(2), dz.stride(3)};
-  AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "attn_up_backward", [&] {
-    backward_impl<scalar_t>(dz.data_ptr<scalar_t>(), dz_strides, au::ptr4<const scalar_t>(q, "q"), au::ptr4<const scalar_t>(k, "k"), au::ptr4<const scalar_t>(v, "v"),
-                            relxT.data_ptr<scalar_t>(), relyT.data_ptr<scalar_t>(), w.data_ptr<scalar_t>(),
-                            au::ptr4<scalar_t>(dq, "dq"), au::ptr4<scalar_t>(dk, "dk"), au::ptr4<scalar_t>(dv, "dv"),
-                            drel_part.data_ptr<scalar_t>(), dl.data_ptr<scalar_t>(), B, H, W, Cq, Cv, S, K, q_hr, (scalar_t)scale);
-  });
-  auto drel = drel_part.sum(0);  // (2, K, Ch): partial sums added in thread order
-  return {drel[0].t().contiguous(), drel[1].t().contiguous()};
-}
-'''
-
-_EMU_SRC = r'''
-// ---- CPU emulation of the CUDA kernels: the same per-pixel routines with one lane (tests the GPU code's logic) ----
-struct NoLanes { template <typename T> T operator()(T x) const { return x; } };
-
-std::vector<torch::Tensor> emu_forward(torch::Tensor q, torch::Tensor k, torch::Tensor v, torch::Tensor relx, torch::Tensor rely,
-                                       int64_t S, int64_t K, bool q_hr, double scale) {
-  const au::Geo g = au::check_args(q, k, v, relx, rely, S, K, q_hr, true);
-  auto z = torch::empty({g.B, g.SH, g.SW, g.Cv}, v.options()), w = torch::empty({g.B, g.SH, g.SW, g.T2}, v.options());
-  auto rx = relx.contiguous(), ry = rely.contiguous();
-  AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "emu_forward", [&] {
-    using T = scalar_t;
-    auto qp = au::ptr4<const T>(q, "q"), kp = au::ptr4<const T>(k, "k"), vp = au::ptr4<const T>(v, "v");
-    at::parallel_for(0, g.B * g.SH * g.SW, 64, [&](int64_t p0, int64_t p1) {
-      std::vector<T> qs(g.Cq);
-      for (int64_t pix = p0; pix < p1; ++pix)
-        au::forward_pixel<T>(qp, kp, vp, rx.data_ptr<T>(), ry.data_ptr<T>(), z.data_ptr<T>(), w.data_ptr<T>(), g, (T)scale,
-                             pix, 0, 1, NoLanes{}, qs.data());
-    });
-  });
-  return {z, w};
-}
-
-std::vector<torch::Tensor> emu_backward(torch::Tensor dz, torch::Tensor q, torch::Tensor k, torch::Tensor v, torch::Tensor relx,
-                                        torch::Tensor rely, torch::Tensor w, torch::Tensor dq, torch::Tensor dk, torch::Tensor dv,
-                                        int64_t S, int64_t K, bool q_hr, double scale) {
-  const au::Geo g = au::check_args(q, k, v, relx, rely, S, K, q_hr, true);
-  w = w.contiguous();
-  auto rx = relx.contiguous(), ry = rely.contiguous();
-  const int64_t npix = g.B * g.SH * g.SW, nblk = 3;  // a few pixel blocks, as the GPU's partial sums
-  auto dl = torch::empty_like(w), DRC = torch::empty({npix, 2 * K}, v.options());
-  auto part = torch::empty({nblk, 2, K, g.Ch}, v.options());
-  AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "emu_backward", [&] {
-    using T = scalar_t;
-    auto dzp = au::ptr4<const T>(dz, "dz"), qp = au::ptr4<const T>(q, "q"), kp = au::ptr4<const T>(k, "k"), vp = au::ptr4<const T>(v, "v");
-    auto dqp = au::ptr4<T>(dq, "dq"), dkp = au::ptr4<T>(dk, "dk"), dvp = au::ptr4<T>(dv, "dv");
-    at::parallel_for(0, npix, 64, [&](int64_t p0, int64_t p1) {
-      for (int64_t pix = p0; pix < p1; ++pix)
-        au::backward_pixel<T>(dzp, kp, vp, rx.data_ptr<T>(), ry.data_ptr<T>(), w.data_ptr<T>(), dl.data_ptr<T>(), DRC.data_ptr<T>(),
-                              dqp, g, (T)scale, pix, 0, 1, NoLanes{});
-    });
-    const int64_t chunk = (npix + nblk - 1) / nblk;
-    for (int64_t blk = 0; blk < nblk; ++blk)
-      for (int64_t c = 0; c < g.Cq; ++c)
-        au::relgrad_channel<T>(qp, DRC.data_ptr<T>(), g, c, std::min(npix, blk * chunk), std::min(npix, (blk + 1) * chunk),
-                               part.data_ptr<T>() + blk * 2 * K * g.Ch);
-    at::parallel_for(0, g.B * g.H * g.W, 16, [&](int64_t p0, int64_t p1) {
-      for (int64_t lp = p0; lp < p1; ++lp)
-        au::backward_lr<T>(dzp, qp, kp, rx.data_ptr<T>(), ry.data_ptr<T>(), w.data_ptr<T>(), dl.data_ptr<T>(), dqp, dkp, dvp, g, lp, 0, 1);
-    });
-  });
-  auto drel = part.sum(0);
-  return {drel[0].t().contiguous(), drel[1].t().contiguous()};
-}
-'''
-
-# %% ../nbs/20_attention_upsampling.ipynb #151281db
-_CUDA_SRC = r'''
-// ---- CUDA kernels: one warp per HR pixel (forward, backward pass 1) or per LR sample (backward pass 2), lanes over
-// channels, warp-shuffle reductions; position gradients as per-block partial sums (no atomics anywhere). ----
-#include <c10/cuda/CUDAException.h>
-#include <c10/cuda/CUDAStream.h>
-#include <c10/cuda/CUDAGuard.h>
-
-namespace {
-constexpr int WARPS = 4;  // warps per block
-
-template <typename T> struct WarpSum {
-  __host__ __device__ T operator()(T x) const {
-#ifdef __CUDA_ARCH__
-    for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
-#endif
-    return x;
-  }
-};
-
-template <typename T>
-__global__ void forward_kernel(au::Ptr4<const T> q, au::Ptr4<const T> k, au::Ptr4<const T> v, const T* relx, const T* rely,
-                               T* z, T* w, au::Geo g, T scale, int64_t npix) {
-  extern __shared__ __align__(16) unsigned char smem_raw[];
-  T* qs = reinterpret_cast<T*>(smem_raw) + (threadIdx.x / 32) * g.Cq;
-  const int64_t pix = (int64_t)blockIdx.x * WARPS + threadIdx.x / 32;
-  if (pix >= npix) return;  // whole warps leave together
-  au::forward_pixel<T>(q, k, v, relx, rely, z, w, g, scale, pix, threadIdx.x % 32, 32, WarpSum<T>{}, qs);
-}
-
-template <typename T>
-__global__ void backward_pixel_kernel(au::Ptr4<const T> dz, au::Ptr4<const T> k, au::Ptr4<const T> v, const T* relx, const T* rely,
-                                      const T* w, T* dl, T* DRC, au::Ptr4<T> dq, au::Geo g, T scale, int64_t npix) {
-  const int64_t pix = (int64_t)blockIdx.x * WARPS + threadIdx.x / 32;
-  if (pix >= npix) return;
-  au::backward_pixel<T>(dz, k, v, relx, rely, w, dl, DRC, dq, g, scale, pix, threadIdx.x % 32, 32, WarpSum<T>{});
-}
-
-template <typename T>
-__global__ void relgrad_kernel(au::Ptr4<const T> q, const T* DRC, au::Geo g, int64_t npix, int64_t chunk, T* part) {
-  const int64_t c = (int64_t)blockIdx.y * blockDim.x + threadIdx.x;
-  if (c >= g.Cq) return;
-  const int64_t p0 = (int64_t)blockIdx.x * chunk, p1 = p0 + chunk < npix ? p0 + chunk : npix;
-  au::relgrad_channel<T>(q, DRC, g, c, p0 < npix ? p0 : npix, p1, part + (int64_t)blockIdx.x * 2 * g.K * g.Ch);
-}
-
-template <typename T>
-__global__ void backward_lr_kernel(au::Ptr4<const T> dz, au::Ptr4<const T> q, au::Ptr4<const T> k, const T* relx, const T* rely,
-                                   const T* w, const T* dl, au::Ptr4<T> dq, au::Ptr4<T> dk, au::Ptr4<T> dv, au::Geo g, int64_t nlr) {
-  const int64_t lp = (int64_t)blockIdx.x * WARPS + threadIdx.x / 32;
-  if (lp >= nlr) return;
-  au::backward_lr<T>(dz, q, k, relx, rely, w, dl, dq, dk, dv, g, lp, threadIdx.x % 32, 32);
-}
-
-inline unsigned blocks_for(int64_t n) { return (unsigned)((n + WARPS - 1) / WARPS); }
-}  // namespace
-
-std::vector<torch::Tensor> attn_up_forward_cuda(torch::Tensor q, torch::Tensor k, torch::Tensor v, torch::Tensor relx,
-                                                torch::Tensor rely, int64_t S, int64_t K, bool q_hr, double scale) {
-  const au::Geo g = au::check_args(q, k, v, relx, rely, S, K, q_hr, true);
-  TORCH_CHECK(v.is_cuda(), "the cuda kernel runs on CUDA tensors");
-  const c10::cuda::CUDAGuard guard(v.device());
-  auto z = torch::empty({g.B, g.SH, g.SW, g.Cv}, v.options()), w = torch::empty({g.B, g.SH, g.SW, g.T2}, v.options());
-  auto rx = relx.contiguous(), ry = rely.contiguous();
-  const int64_t npix = g.B * g.SH * g.SW;
-  if (npix == 0) return {z, w};
-  auto stream = c10::cuda::getCurrentCUDAStream();
-  AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "attn_up_forward_cuda", [&] {
-    using T = scalar_t;
-    const size_t smem = WARPS * g.Cq * sizeof(T);
-    TORCH_CHECK(smem <= 48 * 1024, "too many query channels for the CUDA kernel's shared memory");
-    forward_kernel<T><<<blocks_for(npix), WARPS * 32, smem, stream>>>(
-        au::ptr4<const T>(q, "q"), au::ptr4<const T>(k, "k"), au::ptr4<const T>(v, "v"), rx.data_ptr<T>(), ry.data_ptr<T>(),
-        z.data_ptr<T>(), w.data_ptr<T>(), g, (T)scale, npix);
-    C10_CUDA_KERNEL_LAUNCH_CHECK();
-  });
-  return {z, w};
-}
-
-std::vector<torch::Tensor> attn_up_backward_cuda(torch::Tensor dz, torch::Tensor q, torch::Tensor k, torch::Tensor v, torch::Tensor relx,
-                                                 torch::Tensor rely, torch::Tensor w, torch::Tensor dq, torch::Tensor dk, torch::Tensor dv,
-                                                 int64_t S, int64_t K, bool q_hr, double scale) {
-  const au::Geo g = au::check_args(q, k, v, relx, rely, S, K, q_hr, true);
-  TORCH_CHECK(v.is_cuda() && dz.is_cuda() && w.is_cuda() && dq.is_cuda() && dk.is_cuda() && dv.is_cuda(),
-              "the cuda kernel runs on CUDA tensors");
-  const c10::cuda::CUDAGuard guard(v.device());
-  w = w.contiguous();
-  auto rx = relx.contiguous(), ry = rely.contiguous();
-  const int64_t npix = g.B * g.SH * g.SW, nlr = g.B * g.H * g.W;
-  const int64_t nblk = std::max<int64_t>(1, std::min<int64_t>(1024, (npix + 255) / 256)), chunk = (npix + nblk - 1) / nblk;
-  auto dl = torch::empty_like(w), DRC = torch::empty({npix, 2 * K}, v.options());
-  auto part = torch::zeros({nblk, 2, K, g.Ch}, v.options());
-  if (npix > 0) {
-    auto stream = c10::cuda::getCurrentCUDAStream();
-    AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "attn_up_backward_cuda", [&] {
-      using T = scalar_t;
-      auto dzp = au::ptr4<const T>(dz, "dz"), qp = au::ptr4<const T>(q, "q"), kp = au::ptr4<const T>(k, "k"), vp = au::ptr4<const T>(v, "v");
-      auto dqp = au::ptr4<T>(dq, "dq"), dkp = au::ptr4<T>(dk, "dk"), dvp = au::ptr4<T>(dv, "dv");
-      backward_pixel_kernel<T><<<blocks_for(npix), WARPS * 32, 0, stream>>>(
-          dzp, kp, vp, rx.data_ptr<T>(), ry.data_ptr<T>(), w.data_ptr<T>(), dl.data_ptr<T>(), DRC.data_ptr<T>(), dqp, g, (T)scale, npix);
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-      relgrad_kernel<T><<<dim3((unsigned)nblk, (unsigned)((g.Cq + 127) / 128)), 128, 0, stream>>>(
-          qp, DRC.data_ptr<T>(), g, npix, chunk, part.data_ptr<T>());
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-      backward_lr_kernel<T><<<blocks_for(nlr), WARPS * 32, 0, stream>>>(
-          dzp, qp, kp, rx.data_ptr<T>(), ry.data_ptr<T>(), w.data_ptr<T>(), dl.data_ptr<T>(), dqp, dkp, dvp, g, nlr);
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-    });
-  }
-  auto drel = part.sum(0);
-  return {drel[0].t().contiguous(), drel[1].t().contiguous()};
-}
-'''
-
-_CUDA_DECL = r'''
-std::vector<torch::Tensor> attn_up_forward_cuda(torch::Tensor q, torch::Tensor k, torch::Tensor v, torch::Tensor relx,
-                                                torch::Tensor rely, int64_t S, int64_t K, bool q_hr, double scale);
-std::vector<torch::Tensor> attn_up_backward_cuda(torch::Tensor dz, torch::Tensor q, torch::Tensor k, torch::Tensor v, torch::Tensor relx,
-                                                 torch::Tensor rely, torch::Tensor w, torch::Tensor dq, torch::Tensor dk, torch::Tensor dv,
-                                                 int64_t S, int64_t K, bool q_hr, double scale);
-'''
-
-# %% ../nbs/20_attention_upsampling.ipynb #1722dcd2
-CPU_CFLAGS = ('-O3', '-fopenmp', '-march=native', '-ffp-contract=fast')  # fused multiply-adds (off by default in ISO C++)
+# %% ../nbs/20_attention_upsampling.ipynb #fa647e34
+def _kernel_source():
+    "The C++/CUDA source module (Appendix), imported on first use."
+    return importlib.import_module('attnrepro.attention_upsampling_kernels')
 
 def _cpp_ext():
     "The CPU extension: the fused kernels (`attn_up_forward/backward`) and the CUDA emulation (`emu_forward/backward`)."
-    return load_extension('attention_upsampling_cpp', [_PRE_SRC, _SHARED_SRC, _HOST_SRC, _CPU_SRC, _EMU_SRC],
-                          functions=['attn_up_forward', 'attn_up_backward', 'emu_forward', 'emu_backward'], extra_cflags=CPU_CFLAGS)
+    s = _kernel_source()
+    return load_extension('attention_upsampling_cpp', s.CPP_SOURCES, functions=s.CPP_FUNCTIONS, extra_cflags=s.CPU_CFLAGS)
 
 def _cuda_ext():
-    return load_extension('attention_upsampling_cuda', _CUDA_DECL, cuda_sources=[_PRE_SRC, _SHARED_SRC, _HOST_SRC, _CUDA_SRC],
-                          functions=['attn_up_forward_cuda', 'attn_up_backward_cuda'], extra_cflags=CPU_CFLAGS)
+    s = _kernel_source()
+    return load_extension('attention_upsampling_cuda', s.CUDA_DECLARATIONS, cuda_sources=s.CUDA_SOURCES,
+                          functions=s.CUDA_FUNCTIONS, extra_cflags=s.CPU_CFLAGS)
 
-@functools.cache  # a failed build is not cached here (it raises), but load_extension remembers it
 def _cpp_ops():
     ext = _cpp_ext(); return SimpleNamespace(forward=ext.attn_up_forward, backward=ext.attn_up_backward, strided_dz=True)
 
-@functools.cache
 def _cuda_ops():
     ext = _cuda_ext(); return SimpleNamespace(forward=ext.attn_up_forward_cuda, backward=ext.attn_up_backward_cuda)
 
-_BUILDERS = {'cpp': _cpp_ops, 'cuda': _cuda_ops}
+KERNELS = KernelSet('attention_upsampling', {'cpp': _cpp_ops, 'cuda': _cuda_ops})
 
 def _emulated_cuda_ops():
     "The CUDA kernels' per-pixel code run on the CPU (tests only)."
     return SimpleNamespace(forward=_cpp_ext().emu_forward, backward=_cpp_ext().emu_backward)
 
 def _resolve(impl: str, t: torch.Tensor, what: str):
-    """(impl, ops) for tensors like `t`: `resolve_impl` plus the dtype check. The kernels compute in float32 and float64;
-    bfloat16/float16 tensors (and autocast) are handled at their boundary by `kernel_inputs`."""
+    """(impl, ops) for tensors like `t` (`KERNELS.resolve` plus the dtype check). The kernels compute in float32 and
+    float64; bfloat16/float16 tensors (and autocast) are handled at their boundary by `kernel_inputs`."""
     if impl != 'reference' and not t.is_floating_point(): raise TypeError(f"{what}: needs floating tensors, got {t.dtype}")
-    return resolve_impl(impl, t.device, _BUILDERS, what=what)
-
-def _autocast_on(device_type: str) -> bool:
-    try: return torch.is_autocast_enabled(device_type)
-    except TypeError: return torch.is_autocast_cpu_enabled() if device_type == 'cpu' else torch.is_autocast_enabled()  # torch < 2.4
-
-def kernel_inputs(device_type: str, *ts):
-    """The kernels' precision boundary → (tensors to pass, dtype to cast the result to or None). Under autocast for
-    `device_type` floating tensors other than float64 become float32 and the result stays float32 (what
-    `torch.amp.custom_fwd(cast_inputs=torch.float32)` does); bfloat16/float16 tensors without autocast are computed in
-    float32 and the result is cast back to their dtype. Never a silent fallback to the reference."""
-    if _autocast_on(device_type):
-        return [t.float() if t.is_floating_point() and t.dtype != torch.float64 else t for t in ts], None
-    low = [t.dtype for t in ts if t.dtype in (torch.bfloat16, torch.float16)]
-    if not low: return list(ts), None
-    return [t.float() if t.dtype in (torch.bfloat16, torch.float16) else t for t in ts], low[0]
+    return KERNELS.resolve(impl, t.device)
 
 # %% ../nbs/20_attention_upsampling.ipynb #92bbcac4
 def _split(ts, cq: int):
@@ -945,7 +127,8 @@ def _nhwc(t: torch.Tensor) -> torch.Tensor:
     return t.permute(0, 2, 3, 1).contiguous()
 
 # %% ../nbs/20_attention_upsampling.ipynb #e8cb1924
-def _check_kernel_size(K: int):
+def check_kernel_size(K: int):
+    "Raise ValueError unless `K` is a positive odd int (the window is centred)."
     if not (isinstance(K, int) and K >= 1 and K % 2 == 1): raise ValueError(f"kernel_size must be a positive odd int, got {K!r}")
 
 def attention_upsample(q, k, v, rel_x, rel_y, scale: int = 2, *, q_hr: bool = False, scale_logits: bool = False,
@@ -956,7 +139,7 @@ def attention_upsample(q, k, v, rel_x, rel_y, scale: int = 2, *, q_hr: bool = Fa
     if any(t.dim() != 4 for t in (q, k, v)): raise ValueError("q, k, v must be 4-d (B, C, H, W)")
     B, C, H, W = k.shape
     S, K = int(scale), rel_x.shape[1]
-    _check_kernel_size(K)
+    check_kernel_size(K)
     if S < 1: raise ValueError(f"scale must be >= 1, got {scale}")
     if C % 2: raise ValueError(f"query/key channels must be even (p = concat(rel_x, rel_y)), got {C}")
     if rel_x.shape != (C // 2, K) or rel_y.shape != (C // 2, K):
@@ -982,6 +165,7 @@ def joint_attention_upsample(q_hr, k_hr, v_lr, rel_x, rel_y, scale: int = 2, *, 
         raise ValueError(f"k_hr must be (B, C, {scale}·H, {scale}·W) for v_lr of shape {tuple(v_lr.shape)}, got {tuple(k_hr.shape)}")
     return attention_upsample(q_hr, k_hr[:, :, ::S, ::S], v_lr, rel_x, rel_y, S, q_hr=True, scale_logits=scale_logits, impl=impl)
 
+# %% ../nbs/20_attention_upsampling.ipynb #ab1006ce
 def attention_upsample2d(x, w_query, w_key, w_value, rel_x, rel_y, scale: int = 2, *, scale_logits: bool = False,
                          impl: str = 'auto') -> torch.Tensor:
     """The full operator of `AttentionUpsample2d` as a function: 1×1 projections (weights (C_out, C_in) or
@@ -995,7 +179,7 @@ def attention_upsample2d(x, w_query, w_key, w_value, rel_x, rel_y, scale: int = 
     if impl_ == 'reference' or C % 2 or rel_x.shape != (C // 2, K) or rel_y.shape != (C // 2, K):
         proj = lambda w: F.conv2d(x, w[:, :, None, None])
         return attention_upsample(proj(wq), proj(wk), proj(wv), rel_x, rel_y, S, scale_logits=scale_logits, impl=impl_)
-    _check_kernel_size(K)
+    check_kernel_size(K)
     B, _, H, W = x.shape                                                # Eq. 6 as one GEMM → (B, H, W, 2C + Cv), read
     wt = torch.cat([wq, wk, wv]).t()                                    # in place from NCHW or channels_last (bmm takes
     qkv = torch.bmm(x.flatten(2).transpose(1, 2), wt.expand(B, *wt.shape)).view(B, H, W, -1)  # either; autocast: bf16)
@@ -1013,7 +197,7 @@ class AttentionUpsample2d(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 5, scale: int = 2, impl: str = 'auto',
                  scale_logits: bool = False):
         super().__init__()
-        _check_kernel_size(kernel_size)
+        check_kernel_size(kernel_size)
         if out_channels % 2: raise ValueError(f"out_channels must be even (p = concat(rel_x, rel_y)), got {out_channels}")
         if int(scale) < 1: raise ValueError(f"scale must be >= 1, got {scale}")
         self.in_channels, self.out_channels, self.kernel_size, self.scale = in_channels, out_channels, kernel_size, int(scale)
@@ -1038,7 +222,7 @@ class JointAttentionUpsample2d(nn.Module):
     def __init__(self, guide_channels: int, target_channels: int, out_channels: int, kernel_size: int = 5, scale: int = 2,
                  impl: str = 'auto', scale_logits: bool = False):
         super().__init__()
-        _check_kernel_size(kernel_size)
+        check_kernel_size(kernel_size)
         if out_channels % 2: raise ValueError(f"out_channels must be even, got {out_channels}")
         self.scale, self.impl, self.scale_logits = int(scale), impl, scale_logits
         self.query = nn.Conv2d(guide_channels, out_channels, 1, bias=False)
@@ -1072,6 +256,7 @@ def deconv_gemms(B: int, Cin: int, Cout: int, H: int, W: int, K: int, mode: str)
     g = [(B, H * W, Cin, Cout * K * K)]
     return g + [(B, H * W, Cout * K * K, Cin), (B, Cin, H * W, Cout * K * K)] if mode == 'forward+backward' else g
 
+# %% ../nbs/20_attention_upsampling.ipynb #16605431
 def upsampler_benchmark(sizes=(32, 64, 128), batch: int = 4, channels: int = 128, kernel_size: int = 5, scale: int = 2,
                         impls=None, reps: int = 7, warmup: int = 2, device=None, ref_mem_limit: float = 6e9, seed: int = 0):
     """Rows (name, mode, lr_size, median_s, p25, p75, peak_mem_bytes, time_ratio vs deconv, ...) for each size and mode,
@@ -1129,11 +314,14 @@ class ResidualBlock(nn.Module):
         self.conv1, self.conv2 = nn.Conv2d(channels, channels, 3, padding=1), nn.Conv2d(channels, channels, 3, padding=1)
     def forward(self, x): return x + self.conv2(F.relu(self.conv1(x)))
 
+UPSAMPLERS = {   # the ×2 upsamplers of Table III: name → constructor(channels, kernel_size, impl)
+    'attention': lambda c, k, impl: AttentionUpsample2d(c, c, k, 2, impl=impl),
+    'deconv': lambda c, k, impl: nn.ConvTranspose2d(c, c, k, stride=2, padding=(k - 1) // 2, output_padding=1)}
+
 def make_upsampler(kind: str, channels: int, kernel_size: int = 5, impl: str = 'auto') -> nn.Module:
-    "A ×2 upsampler: 'attention' (`AttentionUpsample2d`) or 'deconv' (strided transposed convolution, with bias)."
-    if kind == 'attention': return AttentionUpsample2d(channels, channels, kernel_size, 2, impl=impl)
-    if kind == 'deconv': return nn.ConvTranspose2d(channels, channels, kernel_size, stride=2, padding=(kernel_size - 1) // 2, output_padding=1)
-    raise ValueError(f"upsampler must be 'attention' or 'deconv', got {kind!r}")
+    "A ×2 upsampler of `UPSAMPLERS`: 'attention' (`AttentionUpsample2d`) or 'deconv' (strided transposed convolution, with bias)."
+    if kind not in UPSAMPLERS: raise ValueError(f"upsampler must be one of {sorted(UPSAMPLERS)}, got {kind!r}")
+    return UPSAMPLERS[kind](channels, kernel_size, impl)
 
 class SISRNet(nn.Module):
     "Fig. 6: head conv + PReLU, log2(scale) × (residual block, ×2 upsampler, ReLU), tail conv. RGB in, RGB out."
@@ -1147,171 +335,130 @@ class SISRNet(nn.Module):
         self.tail = nn.Conv2d(channels, 3, 3, padding=1)
     def forward(self, x): return self.tail(self.stages(self.head(x)))
 
-# %% ../nbs/20_attention_upsampling.ipynb #ca084167
-import numpy as np
+# %% ../nbs/20_attention_upsampling.ipynb #9b974928
+AUG_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6)
 
-def _conv(cin, cout, k, pad): return nn.Conv2d(cin, cout, k, padding=pad)
+def fsrcnn_versions(images, aug_scales=AUG_SCALES) -> list:
+    "Every HR image (as RGB) at every factor of `aug_scales`, downscaled with MATLAB imresize (FSRCNN's augmentation)."
+    return [to_rgb(img) if f == 1 else imresize(to_rgb(img), f) for _, img in images for f in aug_scales]
 
-class DJF(nn.Module):
-    """Deep Joint Filtering (Li et al. ECCV 2016), official layout (DJF:examples/Train/cnn_joint_init.m, vl_simplenn.m):
-    target branch on the bicubic-upsampled depth and guide branch on the RGB guide, each conv 9×9 → 1×1 → 5×5 with
-    `branch`+(1,) channels, all with zero padding 2 (ReLU between); fusion on cat(guide out, target out) with 9×9 → 1×1 →
-    5×5 convs of `fusion`+(1,) channels, **no padding** (the official output is 12 px smaller). We replicate-pad the
-    2-channel fusion input by 6 so the output has the input size; its interior [6:-6] is exactly the official output and
-    the RMSE protocol crops those 6 px. `residual`: output + depth input (DJF's `_res` networks)."""
-    def __init__(self, branch=(96, 48), fusion=(64, 32), guide_channels: int = 3, residual: bool = False):
-        super().__init__()
-        b0, b1 = branch; f0, f1 = fusion
-        branch_net = lambda cin: nn.Sequential(_conv(cin, b0, 9, 2), nn.ReLU(), _conv(b0, b1, 1, 2), nn.ReLU(), _conv(b1, 1, 5, 2))
-        self.guide, self.target = branch_net(guide_channels), branch_net(1)
-        self.fusion = nn.Sequential(_conv(2, f0, 9, 0), nn.ReLU(), _conv(f0, f1, 1, 0), nn.ReLU(), _conv(f1, 1, 5, 0))
-        self.residual = residual
+class AugmentedPatches:
+    """Training pairs from HR `versions`: each mod-cropped, LR by imresize(1/scale); LR `lr_patch`² patches on a grid of
+    step `stride` with their HR patches, rotated by k·90° (k uniform). Patches drawn uniformly; resumable."""
+    def __init__(self, versions, scale: int, lr_patch: int, stride: int, batch_size: int, seed: int = 0):
+        self.scale, self.p, self.stride, self.batch_size = scale, lr_patch, stride, batch_size
+        self.lr, self.hr, self.nx, self.dropped = [], [], [], 0
+        for v in versions:
+            hr = modcrop(v, scale)
+            if min(hr.shape[:2]) < scale * lr_patch: self.dropped += 1; continue
+            lr = imresize(hr, 1 / scale)
+            self.lr.append(lr); self.hr.append(hr); self.nx.append((lr.shape[1] - lr_patch) // stride + 1)
+        if not self.lr: raise ValueError(f"no training image is large enough for LR patches of {lr_patch} at ×{scale}")
+        self.ends = np.cumsum([((lr.shape[0] - lr_patch) // stride + 1) * nx for lr, nx in zip(self.lr, self.nx)])
+        self.rng = np.random.default_rng(seed)
 
-    def forward(self, depth_up, guide):
-        "depth_up (B, 1, H, W) bicubic-upsampled normalised LR depth, guide (B, C, H, W) in [0, 1] → (B, 1, H, W)."
-        if depth_up.dim() != 4 or depth_up.shape[1] != 1 or guide.shape[-2:] != depth_up.shape[-2:]:
-            raise ValueError(f"expected depth (B, 1, H, W) and a guide of the same size, got {tuple(depth_up.shape)}, {tuple(guide.shape)}")
-        x = torch.cat([self.guide(guide), self.target(depth_up)], 1)      # channel order of vl_simplenn: guide, depth
-        out = self.fusion(F.pad(x, (6, 6, 6, 6), mode='replicate'))
-        return out + depth_up if self.residual else out
+    def reseeded(self, seed: int) -> 'AugmentedPatches':
+        "The same patches with a fresh generator (one patch set, several runs)."
+        other = copy.copy(self); other.rng = np.random.default_rng(seed); return other
 
-DJF_VARIANTS = {'DJF': dict(branch=(96, 48), fusion=(64, 32)), 'DJF+': dict(branch=(512, 256), fusion=(384, 192)),
-                'DJFScaled+': dict(branch=(384, 192), fusion=(288, 144))}
+    def __len__(self): return int(self.ends[-1]) * 4       # patches × rotations
 
-# %% ../nbs/20_attention_upsampling.ipynb #73a85249
-def _matconvnet_layers(path):
-    "[(type, {field: [np arrays in MATLAB dimension order]})] of a MatConvNet simplenn `.mat` (v5 or v7.3)."
-    import h5py
-    out = []
-    if h5py.is_hdf5(path):
-        with h5py.File(path, 'r') as f:
-            for ref in f['net/layers'][()].ravel():
-                g = f[ref]
-                typ = ''.join(map(chr, g['type'][()].ravel()))
-                fields = {k: [f[r][()].T for r in g[k][()].ravel()] for k in ('weights', 'weights_depth') if k in g}
-                out.append((typ, fields))
-    else:
-        import scipy.io as sio
-        m = sio.loadmat(path, squeeze_me=False, struct_as_record=False)
-        for cell in m['net'][0, 0].layers.ravel():
-            l = cell[0, 0]
-            fields = {k: [np.asarray(w) for w in getattr(l, k).ravel()] for k in ('weights', 'weights_depth')
-                      if k in l._fieldnames and getattr(l, k).size}
-            out.append((str(l.type[0]), fields))
-    return out
+    def pair(self, idx: int, rot: int):
+        "Patch pair number `idx` of the grid enumeration, rotated by rot·90°."
+        v = int(np.searchsorted(self.ends, idx, side='right'))
+        local = idx - (self.ends[v - 1] if v else 0)
+        y, x = (local // self.nx[v]) * self.stride, (local % self.nx[v]) * self.stride
+        p, s = self.p, self.scale
+        return np.rot90(self.lr[v][y:y + p, x:x + p], rot), np.rot90(self.hr[v][s * y:s * (y + p), s * x:s * (x + p)], rot)
 
-def _mcn_to_torch(w: np.ndarray, conv: nn.Conv2d) -> torch.Tensor:
-    cout, cin, kh, kw = conv.weight.shape
-    if w.size != conv.weight.numel(): raise ValueError(f"MatConvNet filter of {w.shape} does not fit {tuple(conv.weight.shape)}")
-    return torch.from_numpy(np.reshape(w, (kh, kw, cin, cout), order='F').transpose(3, 2, 0, 1).astype(np.float32))
+    def next_batch(self):
+        idx, rot = self.rng.integers(self.ends[-1], size=self.batch_size), self.rng.integers(4, size=self.batch_size)
+        lrs, hrs = zip(*(self.pair(int(i), int(r)) for i, r in zip(idx, rot)))
+        t = lambda a: torch.from_numpy(np.ascontiguousarray(np.stack(a))).permute(0, 3, 1, 2).float().div_(255)
+        return t(lrs), t(hrs)
 
-def load_djf_matconvnet(path, residual: bool = False) -> DJF:
-    "A `DJF` holding the official MatConvNet network at `path` (`attnrepro.nyu.djf_weights_path`)."
-    layers = [(t, f) for t, f in _matconvnet_layers(path) if t == 'conv']
-    if len(layers) != 6: raise ValueError(f"{path}: expected 6 conv layers (DJF), found {len(layers)}")
-    w = [len(np.asarray(f['weights'][1]).reshape(-1)) for _, f in layers]           # c_out of each conv = its bias length
-    model = DJF(branch=(w[0], w[1]), fusion=(w[3], w[4]), residual=residual)          # (the ×16 `_res` net is 128/64 wide)
-    targets = [(model.guide[i], model.target[i]) for i in (0, 2, 4)] + [(model.fusion[i], None) for i in (0, 2, 4)]
-    with torch.no_grad():
-        for (t, f), (conv, conv_depth) in zip(layers, targets):
-            for key, c in (('weights', conv), ('weights_depth', conv_depth)):
-                if c is None: continue
-                w, b = f[key]
-                c.weight.copy_(_mcn_to_torch(w, c)); c.bias.copy_(torch.from_numpy(np.asarray(b, np.float32).reshape(-1)))
-    return model.eval()
+    def state_dict(self): return {'rng': self.rng.bit_generator.state, 'n': len(self)}
+    def load_state_dict(self, sd):
+        if sd['n'] != len(self): raise ValueError(f"sampler state is for {sd['n']} patches, this one has {len(self)}")
+        self.rng.bit_generator.state = sd['rng']
 
-# %% ../nbs/20_attention_upsampling.ipynb #23c0ecf9
-def _relu_seq(*convs):
-    "convs with a ReLU after every one"
-    return nn.Sequential(*[m for c in convs for m in (c, nn.ReLU())])
+# %% ../nbs/20_attention_upsampling.ipynb #5b568b42
+@functools.lru_cache(maxsize=4)
+def _augmented_versions(train: tuple, aug_scales: tuple, n_images: int|None) -> list:
+    "FSRCNN versions of the first `n_images` HR images of each set in `train` (cached: one patch set, several runs)."
+    sets = [load_images(name) for name in train]
+    return fsrcnn_versions([ims[i] for ims in sets for i in range(len(ims) if n_images is None else min(n_images, len(ims)))], aug_scales)
 
-class JointAttentionUpsampler(nn.Module):
-    """Algorithm 1 with the stated choices. forward(lr (B, 1, h, w) normalised LR depth, guide (B, 3, M·h, M·w) in [0, 1])
-    → (B, 1, M·h, M·w). `scale` M a power of two ≥ 2; `F` the feature width; `m_layers` the depth of CNN_M."""
-    def __init__(self, scale: int, F: int = 32, m_layers: int = 2, kernel_size: int = 5, branch=(96, 48),
-                 guide_channels: int = 3, impl: str = 'auto'):
-        super().__init__()
-        if scale < 2 or scale & (scale - 1): raise ValueError(f"scale must be a power of two >= 2, got {scale}")
-        if F % 2: raise ValueError(f"F must be even (position tables of F/2), got {F}")
-        _check_kernel_size(kernel_size)
-        self.scale, self.F, self.impl = int(scale), F, impl
-        b0, b1 = branch
-        cnn = lambda cin: _relu_seq(_conv(cin, b0, 9, 4), _conv(b0, b1, 1, 0), _conv(b1, F, 5, 2))
-        self.cnn_t, self.cnn_g = cnn(1), cnn(guide_channels)
-        self.cnn_m = nn.Sequential(*_relu_seq(*[_conv(2 * F, 2 * F, 3, 1) for _ in range(m_layers)])[:-1])
-        self.rel_x = nn.Parameter(torch.randn(F // 2, kernel_size))
-        self.rel_y = nn.Parameter(torch.randn(F // 2, kernel_size))
-        self.cnn_f = nn.Sequential(*_relu_seq(_conv(F, 2 * F, 9, 4), _conv(2 * F, 2 * F, 1, 0)), _conv(2 * F, 1, 5, 2))
+@dataclass(frozen=True)
+class SISRData:
+    "Training patches of §IV-B2 at ×`scale`: `AugmentedPatches` of the `aug_scales` versions of the HR images of `train`."
+    scale: int
+    lr_patch: int
+    train: tuple = ('T91',)
+    aug_scales: tuple = AUG_SCALES
+    n_images: int|None = None            # the first n images of each set only (smoke)
 
-    def forward(self, lr, guide, offset: int|None = None):
-        s = self.scale; o = s - 1 if offset is None else int(offset)
-        if lr.dim() != 4 or lr.shape[1] != 1 or guide.dim() != 4 or guide.shape[-2:] != (s * lr.shape[-2], s * lr.shape[-1]):
-            raise ValueError(f"expected lr (B, 1, h, w) and guide (B, C, {s}·h, {s}·w), got {tuple(lr.shape)}, {tuple(guide.shape)}")
-        if o: guide = F.pad(guide[..., o:, o:], (0, o, 0, o), mode='replicate')   # guide pixel s·k+o → s·k
-        y_hr, v = self.cnn_g(guide), self.cnn_t(lr)
-        for i in range(1, int(math.log2(s)) + 1):
-            f = s // 2 ** i
-            y_ds = F.avg_pool2d(y_hr, f) if f > 1 else y_hr
-            q, k = self.cnn_m(torch.cat([zero_upsample(v, 2), y_ds], 1)).split(self.F, 1)
-            v = F.relu(joint_attention_upsample(q, k, v, self.rel_x, self.rel_y, 2, impl=self.impl))
-        out = self.cnn_f(v)
-        return F.pad(out[..., :out.shape[-2] - o, :out.shape[-1] - o], (o, 0, o, 0), mode='replicate') if o else out
+    def batches(self, batch_size: int, seed: int) -> AugmentedPatches:
+        return AugmentedPatches(_augmented_versions(tuple(self.train), tuple(self.aug_scales), self.n_images), self.scale,
+                                self.lr_patch, max(1, self.lr_patch // 2), batch_size, seed=seed)
 
-SA_VARIANTS = {'SA_M1_F8': dict(F=8, m_layers=1), 'SA_M1_F16': dict(F=16, m_layers=1), 'SA_M1_F32': dict(F=32, m_layers=1),
-               'SA_M2_F32': dict(F=32, m_layers=2)}
+    @property
+    def label(self) -> str:
+        sets = '+'.join('General100' if n == 'General-100' else n for n in self.train) + (f'[:{self.n_images}]' if self.n_images else '')
+        aug = f"scales {'/'.join(map(str, self.aug_scales))}" if len(self.aug_scales) > 1 else 'no downscaled copies'
+        return f"{sets} ({aug}, rotations), LR patch {self.lr_patch}, ×{self.scale}"
 
-# %% ../nbs/20_attention_upsampling.ipynb #957d15ee
-def depth_case(rgb: np.ndarray, depth_m: np.ndarray, scale: int) -> dict:
-    """One frame under the protocol: modcrop; `norm` = min–max normalised HR depth and `lohi` to undo it; `lr` = grid
-    samples (offset s−1); `bicubic` = MATLAB-bicubic upsampling of `lr` to HR size (DJF's input); `guide` = RGB/255."""
-    from attnrepro.nyu import grid_sample, minmax_normalise
-    from attnrepro.data import modcrop, imresize_float
-    depth_m, rgb = modcrop(depth_m, scale), modcrop(rgb, scale)
-    norm, lohi = minmax_normalise(depth_m)
-    lr = grid_sample(norm, scale)
-    return dict(scale=scale, depth_m=depth_m, norm=norm, lohi=lohi, lr=lr, guide=rgb.astype(np.float32) / 255,
-                bicubic=imresize_float(lr, out_shape=norm.shape).astype(np.float32))
+    def validation(self, val_set: str, n_images: int|None = None, device=None):
+        "`eval_fn`: mean Y-PSNR (crop = scale) of the first `n_images` of `val_set` (`SRData.validation`)."
+        return SRData(self.scale).validation(val_set, n_images, device)
 
-def case_rmse_cm(pred_norm: np.ndarray, case: dict) -> float:
-    "RMSE (cm, 6-px crop) of a normalised prediction, de-normalised with the frame's min/max."
-    from attnrepro.nyu import denormalise
-    from attnrepro.metrics import depth_rmse_cm
-    return depth_rmse_cm(denormalise(np.asarray(pred_norm, np.float64), case['lohi']), case['depth_m'], crop=6)
+# %% ../nbs/20_attention_upsampling.ipynb #4916635a
+PAPER_PATCH, QUICK_PATCH = {2: 12, 4: 10, 8: 8}, {2: 24, 4: 16, 8: 8}       # LR patch sizes (the paper gives none)
+QUICK_ITERS, QUICK_BATCH = {2: 600, 4: 3000, 8: 3000}, {2: 16, 4: 8, 8: 8}
+QUICK_SCALES = (2,)            # ×4/×8 do not reach bicubic within a notebook's CPU budget (measured, see the text above)
+QUICK_CHANNELS, QUICK_GUARD_MINUTES = {2: 128, 4: 64, 8: 64}, 40
+SISR_TRAIN_SETS = {'IV': ('T91', 'General-100'), 'V': ('BSDS200',)}
+PAPER_TRAINING = TrainConfig(loss='l2', lr=1e-3, batch_size=20, schedule='plateau', plateau_factor=0.8, plateau_patience=5,
+                             plateau_metric='psnr', max_iters=100_000, eval_every=2000, ckpt_every=2000, log_every=500)
+SMOKE_TRAINING = TrainConfig(loss='l2', lr=1e-3, batch_size=4, max_iters=3, eval_every=3, ckpt_every=3, log_every=1)
 
-def _box(x: np.ndarray, r: int) -> np.ndarray:
-    "mean over the (2r+1)² window, clipped at the border (He et al.'s boxfilter / N)"
-    def cs(a, axis):
-        c = np.cumsum(np.pad(a, [(1, 0) if ax == axis else (0, 0) for ax in range(a.ndim)]), axis)
-        n = a.shape[axis]; hi = np.minimum(np.arange(n) + r + 1, n); lo = np.maximum(np.arange(n) - r, 0)
-        return np.take(c, hi, axis) - np.take(c, lo, axis)
-    ones = np.ones(x.shape[:2])
-    return cs(cs(x, 0), 1) / cs(cs(ones, 0), 1)
+def quick_training(scale: int) -> TrainConfig:
+    "Adam 1e-3, cosine decay over `QUICK_ITERS[scale]` iterations, batch `QUICK_BATCH[scale]`, 4 validations."
+    n = QUICK_ITERS[scale]
+    return TrainConfig(loss='l2', lr=1e-3, batch_size=QUICK_BATCH[scale], schedule='cosine', max_iters=n, max_minutes=QUICK_GUARD_MINUTES,
+                       eval_every=n // 4, ckpt_every=n // 4, log_every=max(1, n // 20))
 
-def guided_filter(p: np.ndarray, I: np.ndarray, r: int, eps: float) -> np.ndarray:
-    "He et al.'s gray-guide guided filter of `p` with guide `I` (both H×W float)."
-    p, I = np.asarray(p, np.float64), np.asarray(I, np.float64)
-    mI, mp = _box(I, r), _box(p, r)
-    a = (_box(I * p, r) - mI * mp) / (_box(I * I, r) - mI ** 2 + eps)
-    b = mp - a * mI
-    return _box(a, r) * I + _box(b, r)
+def sisr_runs() -> list[RunSpec]:
+    "Tables IV/V: the paper's configuration (`table<T>_x<s>_<upsampler>`, full) and the CPU one (`..._cpu`, smoke/quick)."
+    specs = []
+    for table, train in SISR_TRAIN_SETS.items():
+        for scale in (2, 4, 8):
+            for up in UPSAMPLERS:
+                specs.append(RunSpec('attention_upsampling', f'table{table}_x{scale}_{up}', 'attnrepro.attention_upsampling.SISRNet',
+                                     dict(scale=scale, upsampler=up), SISRData(scale, PAPER_PATCH[scale], train),
+                                     {'full': PAPER_TRAINING}, seeds={'full': (0, 1, 2)}, eval_sets={'full': ('Set5', 'Set14', 'B100')},
+                                     note=f"Table {table}: the paper's network (128 channels) and schedule; LR patch {PAPER_PATCH[scale]} ours"))
+                quick_train = ('T91',) if table == 'IV' else train
+                specs.append(RunSpec('attention_upsampling', f'table{table}_x{scale}_{up}_cpu', 'attnrepro.attention_upsampling.SISRNet',
+                                     dict(scale=scale, upsampler=up, channels=QUICK_CHANNELS[scale]),
+                                     SISRData(scale, QUICK_PATCH[scale], quick_train, aug_scales=(1.0,)),
+                                     {'smoke': SMOKE_TRAINING, 'quick': quick_training(scale)},
+                                     seeds={'smoke': (0,) if (table, scale) == ('IV', 2) else (),
+                                            'quick': (0, 1, 2) if table == 'IV' and scale in QUICK_SCALES else ()},
+                                     eval_sets={'smoke': ('Set5',), 'quick': ('Set5', 'Set14', 'B100')},
+                                     note=f"Table {table}, CPU configuration: {QUICK_CHANNELS[scale]} channels (paper 128), "
+                                          f"{'+'.join(quick_train)} without downscaled copies (paper: {'+'.join(train)} with them), "
+                                          f"LR patch {QUICK_PATCH[scale]}, batch {QUICK_BATCH[scale]} (paper 20), Adam 1e-3 cosine over "
+                                          f"{QUICK_ITERS[scale]} iterations (paper: plateau ×0.8, ~10⁵)"))
+    return specs
 
-def gf_upsample(case: dict, r: int|None = None, eps: float = 1e-3) -> np.ndarray:
-    gray = case['guide'] @ np.array([0.299, 0.587, 0.114])
-    return guided_filter(case['bicubic'], gray, case['scale'] if r is None else r, eps)
+register(*sisr_runs())
 
-def jbu_upsample(case: dict, radius: int = 2, sigma_s: float|None = None, sigma_r: float = 0.1) -> np.ndarray:
-    "Joint bilateral upsampling from the grid samples (true positions s·k + s − 1) over a (2·radius+1)² LR window."
-    s, lr, I = case['scale'], np.asarray(case['lr'], np.float64), np.asarray(case['guide'], np.float64)
-    sigma_s = float(s) if sigma_s is None else sigma_s
-    H, W = I.shape[:2]; h, w = lr.shape
-    ys, xs = np.arange(H), np.arange(W)
-    by, bx = np.clip(np.round((ys - s + 1) / s).astype(int), 0, h - 1), np.clip(np.round((xs - s + 1) / s).astype(int), 0, w - 1)
-    num = np.zeros((H, W)); den = np.zeros((H, W))
-    for dy in range(-radius, radius + 1):
-        ky = np.clip(by + dy, 0, h - 1); wy = np.exp(-(ys - (s * ky + s - 1)) ** 2 / (2 * sigma_s ** 2))
-        for dx in range(-radius, radius + 1):
-            kx = np.clip(bx + dx, 0, w - 1); wx = np.exp(-(xs - (s * kx + s - 1)) ** 2 / (2 * sigma_s ** 2))
-            Iq = I[(s * ky + s - 1)[:, None], (s * kx + s - 1)[None, :]]
-            wgt = wy[:, None] * wx[None, :] * np.exp(-((I - Iq) ** 2).sum(-1) / (2 * sigma_r ** 2))
-            num += wgt * lr[ky[:, None], kx[None, :]]; den += wgt
-    return num / np.maximum(den, 1e-300)                          # weights ≥ e^-150·e^-8: never all 0 in float64
+def sisr_runs_for(profile: str) -> list[RunSpec]:
+    "The SISR runs trained in `profile` (those with seeds for it), in registry order."
+    from attnrepro.runs import runs_of
+    suffix = '' if profile == 'full' else '_cpu'
+    return [s for n, s in runs_of('attention_upsampling').items()
+            if n.startswith('table') and n.endswith(suffix) and (suffix or not n.endswith('_cpu')) and s.seeds.get(profile)]
+
+from . import attention_upsampling_depth   # registers Part II's runs (it imports this module: keep it last)
