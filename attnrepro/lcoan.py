@@ -9,25 +9,28 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from .data import DIV2K_RGB_MEAN
 from .kernels import load_extension, KernelSet, kernel_inputs
-from .training import count_params
+from .runs import RunSpec, SRData, register, runs_of, evaluate_run
+from .training import TrainConfig, count_params
 
 # %% auto #0
-__all__ = ['DIV2K_MEAN', 'WCA_KERNELS', 'ATTENTIONS', 'conv', 'MeanShift', 'ResBlock', 'Upsampler', 'NonLocalAttention',
-           'SphericalKMeans', 'window_perm', 'window_attention_ref', 'window_apply_ref', 'wca_kernel',
-           'check_window_inputs', 'window_attention', 'window_apply', 'SharedPattern', 'LSPAttention', 'FAU', 'LCoAN',
-           'count_parameters', 'forward_chop', 'lsh_codes']
+__all__ = ['WCA_KERNELS', 'UNIT_ATTENTION', 'SHARING', 'ATTENTIONS', 'PAPER_ARCH', 'REDUCED_ARCH', 'SMOKE_ARCH', 'TABLE1_CASES',
+           'CLAIM_CASES', 'QUADRATIC_CASES', 'QUICK_ITERS', 'PAPER_TRAINING', 'QUICK_TRAINING', 'SMOKE_TRAINING',
+           'conv', 'MeanShift', 'ResBlock', 'Upsampler', 'NonLocalAttention', 'SphericalKMeans', 'window_perm',
+           'window_attention_ref', 'window_apply_ref', 'wca_kernel', 'check_window_inputs', 'window_attention',
+           'window_apply', 'SharedPattern', 'LSPAttention', 'FAU', 'LCoAN', 'count_parameters', 'forward_chop',
+           'lsh_codes', 'arch_label', 'TiledSRData', 'lcoan_runs', 'case_runs', 'upsampler_keys',
+           'transfer_except_upsampler']
 
 # %% ../nbs/50_lcoan.ipynb #619f20e7
 def conv(cin: int, cout: int, k: int = 3, bias: bool = True) -> nn.Conv2d:
     "k×k convolution with 'same' padding (EDSR's `default_conv`)."
     return nn.Conv2d(cin, cout, k, padding=k // 2, bias=bias)
 
-DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
-
 class MeanShift(nn.Conv2d):
-    "x + sign·mean per RGB channel, as a frozen 1×1 conv (rgb_range 1)."
-    def __init__(self, sign: int = -1, mean=DIV2K_MEAN, rgb_range: float = 1.):
+    "x + sign·mean per RGB channel (default: the DIV2K mean), as a frozen 1×1 conv (rgb_range 1)."
+    def __init__(self, sign: int = -1, mean=DIV2K_RGB_MEAN, rgb_range: float = 1.):
         super().__init__(3, 3, 1)
         self.weight.data = torch.eye(3).view(3, 3, 1, 1)
         self.bias.data = sign * rgb_range * torch.tensor(mean)
@@ -312,7 +315,21 @@ class FAU(nn.Module):
         if self.attention is not None: res, shared = self.attention(res, shared)
         return x + self.m_conv(res) * self.res_scale, shared
 
-ATTENTIONS = ('lcoa', 'nla', 'lsp', 'coa', 'none')
+def _no_attention(i: int, a: dict): return None
+
+def _non_local_unit(i: int, a: dict):
+    "Full NLA (case 2) or, after the first unit, its CoA form (case 4: own values, shared n×n map)."
+    return NonLocalAttention(a['channels'], a['reduction'], a['res_scale'], a['qk'](i))
+
+def _sparse_unit(i: int, a: dict):
+    "An LSP unit (cases 3, 5); in LCoA the first exports its pattern and the others apply it (CoA)."
+    return LSPAttention(a['channels'], a['reduction'], a['n_clusters'], a['window'], a['res_scale'], a['ema_decay'],
+                        a['ema_update'], a['qk'](i), a['impl'], export_pattern=a['share'] and i == 0)
+
+UNIT_ATTENTION = {'lcoa': _sparse_unit, 'nla': _non_local_unit, 'lsp': _sparse_unit, 'coa': _non_local_unit,
+                  'none': _no_attention}                # the Table I case → the constructor of unit i's attention
+SHARING = ('lcoa', 'coa')                               # cases whose later units reuse the first unit's pattern
+ATTENTIONS = tuple(UNIT_ATTENTION)
 
 class LCoAN(nn.Module):
     "LCoAN (attention='lcoa') and the other Table I cases; the defaults are the README's ×s configuration."
@@ -321,18 +338,14 @@ class LCoAN(nn.Module):
                  ema_update: bool = True, ema_decay: float = 0.999, impl: str = 'auto'):
         super().__init__()
         if attention not in ATTENTIONS: raise ValueError(f"attention must be one of {ATTENTIONS}, got {attention!r}")
-        self.scale, self.attention, self.share = scale, attention, attention in ('lcoa', 'coa')
+        self.scale, self.attention, self.share = scale, attention, attention in SHARING
         self.a = nn.Parameter(torch.zeros(1))                   # unused, as released (counted in 15,668,508)
         self.sub_mean, self.add_mean = MeanShift(-1), MeanShift(+1)
         self.head = conv(3, channels)
-        def unit_attention(i):
-            qk = not (lean and self.share and i > 0)
-            if attention in ('lcoa', 'lsp'):
-                return LSPAttention(channels, reduction, n_clusters, window, res_scale, ema_decay, ema_update, qk, impl,
-                                    export_pattern=self.share and i == 0)
-            if attention in ('nla', 'coa'): return NonLocalAttention(channels, reduction, res_scale, qk)
-            return None
-        self.body = nn.ModuleList([FAU(channels, n_blocks, res_scale, unit_attention(i)) for i in range(n_units)])
+        unit_args = dict(channels=channels, reduction=reduction, n_clusters=n_clusters, window=window, res_scale=res_scale,
+                         ema_decay=ema_decay, ema_update=ema_update, impl=impl, share=self.share,
+                         qk=lambda i: not (lean and self.share and i > 0))     # lean: no dead Q/K convs in CoA units
+        self.body = nn.ModuleList([FAU(channels, n_blocks, res_scale, UNIT_ATTENTION[attention](i, unit_args)) for i in range(n_units)])
         self.m_conv = conv(channels, channels)
         self.tail = nn.Sequential(Upsampler(scale, channels), conv(channels, 3))
 
@@ -377,3 +390,83 @@ def lsh_codes(x, n_buckets: int = 128, n_rounds: int = 1, generator=None):
     rot = torch.einsum('nld,dhb->nhlb', x, R)
     codes = torch.cat([rot, -rot], -1).argmax(-1)                       # (N, rounds, L)
     return (codes + torch.arange(n_rounds, device=x.device)[:, None] * n_buckets).reshape(N, -1)
+
+# %% ../nbs/50_lcoan.ipynb #11de8e22
+PAPER_ARCH = dict(n_units=10, n_blocks=4, channels=128, window=384, n_clusters=128)   # the release's ×2 network
+REDUCED_ARCH = dict(n_units=4, n_blocks=2, channels=32, window=96, n_clusters=32)     # CPU: 6 windows per 24² LR patch
+SMOKE_ARCH = dict(n_units=2, n_blocks=1, channels=16, window=32, n_clusters=8)
+TABLE1_CASES = {'1 backbone': ('backbone', dict(attention='none')), '2 +NLA': ('nla', dict(attention='nla')),
+                '3 +LSP': ('lsp', dict(attention='lsp')), '4 +CoA (shared NLA weights)': ('coa', dict(attention='coa')),
+                '5 +LCoA (LSP+CoA)': ('lcoa', dict(attention='lcoa', ema_update=True)),
+                '5 +LCoA (LSP+CoA), centroids frozen as released': ('lcoa_frozen', dict(attention='lcoa', ema_update=False))}
+CLAIM_CASES = ('1 backbone', '2 +NLA', '5 +LCoA (LSP+CoA)')        # the claims' cases: quick trains them, three seeds
+QUADRATIC_CASES = ('2 +NLA', '4 +CoA (shared NLA weights)')       # n×n maps: evaluated on Set5 and Set14 only
+QUICK_ITERS = 1200
+PAPER_TRAINING = TrainConfig(lr=1e-4, batch_size=16, max_iters=50_000, eval_every=5000, ckpt_every=5000, log_every=500)
+QUICK_TRAINING = TrainConfig(lr=1e-3, batch_size=16, schedule='cosine', max_iters=QUICK_ITERS, max_minutes=30,
+                             eval_every=QUICK_ITERS, ckpt_every=300, log_every=50)
+SMOKE_TRAINING = TrainConfig(lr=1e-3, batch_size=4, schedule='cosine', max_iters=3, eval_every=3, ckpt_every=3, log_every=1)
+
+def arch_label(arch: dict) -> str:
+    "'4 units × 2 blocks × 32 ch, W 96, 32 clusters' for an LCoAN configuration."
+    return f"{arch['n_units']} units × {arch['n_blocks']} blocks × {arch['channels']} ch, W {arch['window']}, {arch['n_clusters']} clusters"
+
+@dataclass(frozen=True)
+class TiledSRData(SRData):
+    "`SRData` whose validation super-resolves in LR tiles of `tile` pixels, as every evaluation of this paper."
+    tile: int = 64
+    overlap: int = 16
+
+    def validation(self, val_set: str, n_images: int|None = None, device=None):
+        "`eval_fn` for the trainer: mean Y-PSNR of the first `n_images` of `val_set`, tiled."
+        def psnr(model):
+            ev = evaluate_run(model, self.scale, [val_set], self.value_range, gray='replicate', tile=self.tile,
+                              overlap=self.overlap, n_images=n_images, device=device)
+            return {'psnr': float(ev[ev.name == 'mean'].psnr.iloc[0])}
+        return psnr
+
+# %% ../nbs/50_lcoan.ipynb #6f3c220b
+_FAMILIES = {   # run-name suffix: (architecture, data, {profile: config}, eval sets, note)
+    '': (PAPER_ARCH, TiledSRData(2, 48), {'full': PAPER_TRAINING}, ('Set5', 'Set14', 'B100', 'Urban100', 'Manga109'),
+         "the paper's network and Table I schedule (5×10⁴ iterations, batch 16, 48² LR patches, Adam 1e-4)"),
+    '_reduced': (REDUCED_ARCH, TiledSRData(2, 24), {'quick': QUICK_TRAINING}, ('Set5', 'Set14', 'B100'),
+                 f"reduced network (paper: {arch_label(PAPER_ARCH)}); {QUICK_ITERS} iterations, batch 16, 24² LR patches, "
+                 "Adam 1e-3 cosine (paper: 5×10⁴ iterations, 48² patches, Adam 1e-4)"),
+    '_smoke': (SMOKE_ARCH, TiledSRData(2, 16, n_images=4, tile=32, overlap=8), {'smoke': SMOKE_TRAINING}, ('Set5',),
+               'tiny network, 3 iterations on 4 images: a test of the code, not a result')}
+
+def lcoan_runs() -> list[RunSpec]:
+    "Every Table I case (and so Table II's backbone and LCoAN at ×2) at the paper's size, reduced, and tiny (smoke)."
+    specs = []
+    for case, (key, kw) in TABLE1_CASES.items():
+        for suffix, (arch, data, configs, sets, note) in _FAMILIES.items():
+            (profile,) = configs
+            seeds = ((0, 1, 2) if case in CLAIM_CASES else ()) if profile == 'quick' else (0,)
+            if case in QUADRATIC_CASES: sets = tuple(d for d in sets if d in ('Set5', 'Set14'))
+            specs.append(RunSpec('lcoan', key + suffix, 'attnrepro.lcoan.LCoAN', dict(scale=2, **kw, **arch), data, configs,
+                                 seeds={profile: seeds}, eval_sets={profile: sets}, val_images=1 if profile == 'smoke' else None,
+                                 note=f"Table I case {case}; {arch_label(arch)}; {note}"))
+    return specs
+
+register(*lcoan_runs())
+
+def case_runs(profile: str) -> dict[str, RunSpec]:
+    "{Table I case: spec} of the runs trained in `profile`."
+    runs, suffix = runs_of('lcoan'), {'full': '', 'quick': '_reduced', 'smoke': '_smoke'}[profile]
+    return {case: runs[key + suffix] for case, (key, _) in TABLE1_CASES.items()}
+
+# %% ../nbs/50_lcoan.ipynb #252327dd
+def upsampler_keys(model: nn.Module) -> list[str]:
+    "The state-dict keys of an LCoAN's scale-specific upsampler (`tail.0`)."
+    return sorted(k for k in model.state_dict() if k.startswith('tail.0.'))
+
+def transfer_except_upsampler(model: nn.Module, state: dict) -> list[str]:
+    """Load a ×2 LCoAN `state` into `model` (another scale, same configuration): every key but the upsampler's, which
+    must be the same on both sides; the upsampler keeps its initialisation. Returns the upsampler keys (not transferred)."""
+    own, up = model.state_dict(), set(upsampler_keys(model))
+    body, src = set(own) - up, {k for k in state if not k.startswith('tail.0.')}
+    if body != src:
+        raise KeyError(f"the ×2 state does not match outside the upsampler: missing {sorted(body - src)[:4]}, "
+                       f"unexpected {sorted(src - body)[:4]}")
+    model.load_state_dict({**{k: state[k] for k in body}, **{k: own[k] for k in up}}, strict=True)
+    return sorted(up)
