@@ -9,25 +9,28 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .kernels import load_extension, resolve_impl
-from .training import count_params
+from .data import DIV2K_RGB_MEAN
+from .kernels import load_extension, KernelSet, kernel_inputs
+from .runs import RunSpec, SRData, register, runs_of, evaluate_run
+from .training import TrainConfig, count_params
 
 # %% auto #0
-__all__ = ['DIV2K_MEAN', 'WCA_BUILDERS', 'ATTENTIONS', 'conv', 'MeanShift', 'ResBlock', 'Upsampler', 'NonLocalAttention',
-           'SphericalKMeans', 'window_perm', 'window_attention_ref', 'window_apply_ref', 'wca_kernel', 'kernel_inputs',
-           'check_window_inputs', 'window_attention', 'window_apply', 'SharedPattern', 'LSPAttention', 'FAU', 'LCoAN',
-           'count_parameters', 'forward_chop', 'lsh_codes']
+__all__ = ['WCA_KERNELS', 'UNIT_ATTENTION', 'SHARING', 'ATTENTIONS', 'PAPER_ARCH', 'REDUCED_ARCH', 'SMOKE_ARCH', 'TABLE1_CASES',
+           'CLAIM_CASES', 'QUADRATIC_CASES', 'QUICK_ITERS', 'PAPER_TRAINING', 'QUICK_TRAINING', 'SMOKE_TRAINING',
+           'conv', 'MeanShift', 'ResBlock', 'Upsampler', 'NonLocalAttention', 'SphericalKMeans', 'window_perm',
+           'window_attention_ref', 'window_apply_ref', 'wca_kernel', 'check_window_inputs', 'window_attention',
+           'window_apply', 'SharedPattern', 'LSPAttention', 'FAU', 'LCoAN', 'count_parameters', 'forward_chop',
+           'lsh_codes', 'arch_label', 'TiledSRData', 'lcoan_runs', 'case_runs', 'upsampler_keys',
+           'transfer_except_upsampler']
 
 # %% ../nbs/50_lcoan.ipynb #619f20e7
 def conv(cin: int, cout: int, k: int = 3, bias: bool = True) -> nn.Conv2d:
     "k×k convolution with 'same' padding (EDSR's `default_conv`)."
     return nn.Conv2d(cin, cout, k, padding=k // 2, bias=bias)
 
-DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
-
 class MeanShift(nn.Conv2d):
-    "x + sign·mean per RGB channel, as a frozen 1×1 conv (rgb_range 1)."
-    def __init__(self, sign: int = -1, mean=DIV2K_MEAN, rgb_range: float = 1.):
+    "x + sign·mean per RGB channel (default: the DIV2K mean), as a frozen 1×1 conv (rgb_range 1)."
+    def __init__(self, sign: int = -1, mean=DIV2K_RGB_MEAN, rgb_range: float = 1.):
         super().__init__(3, 3, 1)
         self.weight.data = torch.eye(3).view(3, 3, 1, 1)
         self.bias.data = sign * rgb_range * torch.tensor(mean)
@@ -151,674 +154,22 @@ def window_apply_ref(p, v, perm, window: int):
     "CoA: shared weights P applied to new values v (N, L, D) → (N, L, D)."
     return _unsort(p @ _adjacent(_windows(v, perm, window)), perm, v.shape[1])
 
-# %% ../nbs/50_lcoan.ipynb #24fbcb1d
-_WCA_CPP = r'''
-// Windowed clustered attention on the CPU. q, k (N, L, C) with k L2-normalised; v (N, L, D); perm (N, Lp) int64,
-// Lp = nw·W: cluster-sorted positions, padded by repeating the last ones. Window w attends to windows
-// ctx(w, 0..2) = (w, w-1, w+1) mod nw: 3W keys, exactly the release's add_adjacent_buckets.
-#include <ATen/Parallel.h>
-#include <c10/core/InferenceMode.h>
-#include <cstring>
-#include <vector>
-
-// at::parallel_for's worker threads start with the default autograd state, not the caller's. Under
-// torch.inference_mode() the tensors made on the calling thread (out, p_all) are inference tensors, which only code in
-// inference mode may write, and a view of one (p_all[n][w]) written from a worker fails. Each task therefore takes the
-// caller's inference mode, and no grad (the tasks are raw arithmetic). Capture the mode on the calling thread.
-struct WorkerMode {
-  c10::InferenceMode inference;
-  at::NoGradGuard no_grad;
-  explicit WorkerMode(bool inference_mode) : inference(inference_mode) {}
-};
-
-template <typename T>
-static void gather_rows(const T* src, const int64_t* idx, int64_t n, int64_t d, T* dst) {
-  for (int64_t r = 0; r < n; ++r) std::memcpy(dst + r * d, src + idx[r] * d, d * sizeof(T));
-}
-
-// rows of dO for sorted positions a: dO[perm[a]] for a < L, zero for the padded copies (their outputs are dropped)
-template <typename T>
-static void gather_rows_masked(const T* src, const int64_t* idx, int64_t a0, int64_t n, int64_t L, int64_t d, T* dst) {
-  for (int64_t r = 0; r < n; ++r) {
-    if (a0 + r < L) std::memcpy(dst + r * d, src + idx[r] * d, d * sizeof(T));
-    else std::memset(dst + r * d, 0, d * sizeof(T));
-  }
-}
-
-static inline int64_t ctx(int64_t w, int64_t s, int64_t nw) {  // slot s of window w: itself, previous, next (cyclic)
-  return s == 0 ? w : (s == 1 ? (w - 1 + nw) % nw : (w + 1) % nw);
-}
-
-static void check_perm_range(const torch::Tensor& perm, int64_t L) {  // out-of-range indices would corrupt memory
-  TORCH_CHECK(perm.numel() == 0 || (perm.min().item<int64_t>() >= 0 && perm.max().item<int64_t>() < L),
-              "wca: perm entries must lie in [0, L)");
-}
-
-std::vector<torch::Tensor> wca_forward(torch::Tensor q, torch::Tensor k, torch::Tensor v, torch::Tensor perm, int64_t W,
-                                       bool return_p) {
-  TORCH_CHECK(q.dim() == 3 && k.sizes() == q.sizes() && v.dim() == 3 && v.size(1) == q.size(1) && v.size(0) == q.size(0),
-              "wca: q, k must be (N, L, C) and v (N, L, D)");
-  TORCH_CHECK(perm.dim() == 2 && perm.size(0) == q.size(0) && W > 0 && perm.size(1) % W == 0 && perm.size(1) >= q.size(1)
-              && perm.scalar_type() == torch::kLong, "wca: perm must be (N, nw*W) int64 with nw*W >= L");
-  TORCH_CHECK(k.scalar_type() == q.scalar_type() && v.scalar_type() == q.scalar_type(), "wca: q, k, v must share a dtype");
-  TORCH_CHECK(q.device().is_cpu() && k.device().is_cpu() && v.device().is_cpu() && perm.device().is_cpu(), "wca (cpp): CPU tensors only");
-  check_perm_range(perm, q.size(1));
-  q = q.detach().contiguous(); k = k.detach().contiguous(); v = v.detach().contiguous(); perm = perm.contiguous();
-  const int64_t N = q.size(0), L = q.size(1), C = q.size(2), D = v.size(2), Lp = perm.size(1), nw = Lp / W;
-  auto out = torch::empty({N, L, D}, v.options());
-  auto lse = torch::empty({N, Lp}, q.options());
-  auto p_all = return_p ? torch::empty({N, nw, W, 3 * W}, q.options()) : torch::empty({0}, q.options());
-  AT_DISPATCH_FLOATING_TYPES(q.scalar_type(), "wca_forward", [&] {
-    const scalar_t *qp = q.data_ptr<scalar_t>(), *kp = k.data_ptr<scalar_t>(), *vp = v.data_ptr<scalar_t>();
-    const int64_t* pp = perm.data_ptr<int64_t>();
-    scalar_t *op = out.data_ptr<scalar_t>(), *lp = lse.data_ptr<scalar_t>();
-    const bool inference = c10::InferenceMode::is_enabled();
-    at::parallel_for(0, N * nw, 1, [&](int64_t b0, int64_t b1) {
-      WorkerMode mode(inference);  // the caller's inference mode, no grad (see WorkerMode)
-      auto Qw = torch::empty({W, C}, q.options()), Kc = torch::empty({3 * W, C}, q.options());
-      auto Vc = torch::empty({3 * W, D}, q.options()), S = torch::empty({W, 3 * W}, q.options());
-      auto Pbuf = torch::empty({W, 3 * W}, q.options()), Ow = torch::empty({W, D}, q.options());
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t n = b / nw, w = b % nw;
-        const int64_t* pn = pp + n * Lp;
-        gather_rows(qp + n * L * C, pn + w * W, W, C, Qw.data_ptr<scalar_t>());                     // gather
-        for (int64_t s = 0; s < 3; ++s) {
-          gather_rows(kp + n * L * C, pn + ctx(w, s, nw) * W, W, C, Kc.data_ptr<scalar_t>() + s * W * C);
-          gather_rows(vp + n * L * D, pn + ctx(w, s, nw) * W, W, D, Vc.data_ptr<scalar_t>() + s * W * D);
-        }
-        at::mm_out(S, Qw, Kc.t());                                                                 // S = Q K̂ᵀ
-        auto P = return_p ? p_all[n][w] : Pbuf;
-        auto m = S.amax(1, true);
-        at::_softmax_out(P, S, 1, false);                                                          // P = softmax(S)
-        auto l = (m - P.amax(1, true).log()).view({W});  // lse = m − log max_j P (max P ≥ 1/3W: well conditioned)
-        std::memcpy(lp + n * Lp + w * W, l.data_ptr<scalar_t>(), W * sizeof(scalar_t));
-        at::mm_out(Ow, P, Vc);                                                                     // O = P V
-        const scalar_t* o = Ow.data_ptr<scalar_t>();
-        for (int64_t a = 0; a < W && w * W + a < L; ++a)                                            // un-sort
-          std::memcpy(op + (n * L + pn[w * W + a]) * D, o + a * D, D * sizeof(scalar_t));
-      }
-    });
-  });
-  return {out, lse, p_all};
-}
-
-// CoA at inference: apply shared weights P (N, nw, W, 3W) to new values: gather → P V → un-sort.
-torch::Tensor wca_apply(torch::Tensor p_all, torch::Tensor v, torch::Tensor perm, int64_t W) {
-  TORCH_CHECK(p_all.dim() == 4 && v.dim() == 3 && perm.dim() == 2 && p_all.size(0) == v.size(0) && perm.size(0) == v.size(0)
-              && p_all.size(2) == W && p_all.size(3) == 3 * W && p_all.size(1) * W == perm.size(1)
-              && perm.scalar_type() == torch::kLong && p_all.scalar_type() == v.scalar_type(),
-              "wca_apply: p (N, nw, W, 3W), v (N, L, D), perm (N, nw*W) int64");
-  TORCH_CHECK(p_all.device().is_cpu() && v.device().is_cpu() && perm.device().is_cpu(), "wca_apply (cpp): CPU tensors only");
-  check_perm_range(perm, v.size(1));
-  p_all = p_all.detach().contiguous(); v = v.detach().contiguous(); perm = perm.contiguous();
-  const int64_t N = v.size(0), L = v.size(1), D = v.size(2), Lp = perm.size(1), nw = Lp / W;
-  auto out = torch::empty({N, L, D}, v.options());
-  AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "wca_apply", [&] {
-    const scalar_t* vp = v.data_ptr<scalar_t>();
-    const int64_t* pp = perm.data_ptr<int64_t>();
-    scalar_t* op = out.data_ptr<scalar_t>();
-    const bool inference = c10::InferenceMode::is_enabled();
-    at::parallel_for(0, N * nw, 1, [&](int64_t b0, int64_t b1) {
-      WorkerMode mode(inference);  // the caller's inference mode, no grad (see WorkerMode)
-      auto Vc = torch::empty({3 * W, D}, v.options()), Ow = torch::empty({W, D}, v.options());
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t n = b / nw, w = b % nw;
-        const int64_t* pn = pp + n * Lp;
-        for (int64_t s = 0; s < 3; ++s)
-          gather_rows(vp + n * L * D, pn + ctx(w, s, nw) * W, W, D, Vc.data_ptr<scalar_t>() + s * W * D);
-        at::mm_out(Ow, p_all[n][w], Vc);
-        const scalar_t* o = Ow.data_ptr<scalar_t>();
-        for (int64_t a = 0; a < W && w * W + a < L; ++a)
-          std::memcpy(op + (n * L + pn[w * W + a]) * D, o + a * D, D * sizeof(scalar_t));
-      }
-    });
-  });
-  return out;
-}
-
-// Backward, one pass over query windows. For window i with context keys/values K̂_c, V_c (slots s = 0, 1, 2 are the
-// windows j = ctx(i, s)):  P = p_saved[i] or exp(Q_i K̂_cᵀ − lse_i) (recomputed),  dP = dO_i V_cᵀ (+ dp_ext[i], the
-// gradient reaching P from the CoA units),  Δ_a = Σ_j P_aj dP_aj,  dS = P ∘ (dP − Δ),
-//   dQ_i = dS K̂_c,   dK̂_j[s] = dS[:, s]ᵀ Q_i,   dV_j[s] = P[:, s]ᵀ dO_i.
-// For a fixed slot s, i ↦ j is a bijection, so each (s, j) block is written by exactly one task: no races.
-// The three slot buffers (sorted, padded order) are summed and scattered back through perm at the end.
-std::vector<torch::Tensor> wca_backward(torch::Tensor dout, torch::Tensor q, torch::Tensor k, torch::Tensor v,
-                                        torch::Tensor perm, torch::Tensor lse, torch::Tensor p_saved,
-                                        torch::Tensor dp_ext, int64_t W) {
-  dout = dout.detach().contiguous(); q = q.detach().contiguous(); k = k.detach().contiguous();
-  v = v.detach().contiguous(); perm = perm.contiguous();
-  const bool have_p = p_saved.numel() > 0, have_dp = dp_ext.numel() > 0;
-  if (have_p) p_saved = p_saved.detach().contiguous(); else lse = lse.detach().contiguous();
-  if (have_dp) dp_ext = dp_ext.detach().contiguous();
-  const int64_t N = q.size(0), L = q.size(1), C = q.size(2), D = v.size(2), Lp = perm.size(1), nw = Lp / W;
-  TORCH_CHECK(!have_p || p_saved.sizes() == torch::IntArrayRef({N, nw, W, 3 * W}), "wca_backward: p has the wrong shape");
-  TORCH_CHECK(!have_dp || dp_ext.sizes() == torch::IntArrayRef({N, nw, W, 3 * W}), "wca_backward: dp has the wrong shape");
-  auto dq = torch::zeros_like(q);  // rows of padded copies get no query gradient
-  auto dks = torch::empty({3, N, Lp, C}, q.options()), dvs = torch::empty({3, N, Lp, D}, v.options());
-  AT_DISPATCH_FLOATING_TYPES(q.scalar_type(), "wca_backward", [&] {
-    const scalar_t *qp = q.data_ptr<scalar_t>(), *kp = k.data_ptr<scalar_t>(), *vp = v.data_ptr<scalar_t>();
-    const scalar_t* gp = dout.data_ptr<scalar_t>();
-    const int64_t* pp = perm.data_ptr<int64_t>();
-    scalar_t *dqp = dq.data_ptr<scalar_t>(), *dkp = dks.data_ptr<scalar_t>(), *dvp = dvs.data_ptr<scalar_t>();
-    const bool inference = c10::InferenceMode::is_enabled();
-    at::parallel_for(0, N * nw, 1, [&](int64_t b0, int64_t b1) {
-      WorkerMode mode(inference);  // the caller's inference mode, no grad (see WorkerMode)
-      auto Qi = torch::empty({W, C}, q.options()), dOi = torch::empty({W, D}, q.options());
-      auto Kc = torch::empty({3 * W, C}, q.options()), Vc = torch::empty({3 * W, D}, q.options());
-      auto Pbuf = torch::empty({W, 3 * W}, q.options()), dS = torch::empty({W, 3 * W}, q.options());
-      auto dQi = torch::empty({W, C}, q.options());
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t n = b / nw, i = b % nw;
-        const int64_t* pn = pp + n * Lp;
-        gather_rows(qp + n * L * C, pn + i * W, W, C, Qi.data_ptr<scalar_t>());
-        gather_rows_masked(gp + n * L * D, pn + i * W, i * W, W, L, D, dOi.data_ptr<scalar_t>());
-        for (int64_t s = 0; s < 3; ++s) {
-          gather_rows(kp + n * L * C, pn + ctx(i, s, nw) * W, W, C, Kc.data_ptr<scalar_t>() + s * W * C);
-          gather_rows(vp + n * L * D, pn + ctx(i, s, nw) * W, W, D, Vc.data_ptr<scalar_t>() + s * W * D);
-        }
-        torch::Tensor P;
-        if (have_p) P = p_saved[n][i];
-        else {
-          at::mm_out(Pbuf, Qi, Kc.t());
-          Pbuf.sub_(lse[n].narrow(0, i * W, W).unsqueeze(1)).exp_();   // P = exp(Q K̂ᵀ − lse), recomputed
-          P = Pbuf;
-        }
-        at::mm_out(dS, dOi, Vc.t());                                 // dP = dO Vᵀ
-        if (have_dp) dS.add_(dp_ext[n][i]);                          //      + what the CoA units sent back
-        auto delta = (dS * P).sum(1, true);                          // Δ = Σ_j P ∘ dP
-        dS.sub_(delta).mul_(P);                                      // dS = P ∘ (dP − Δ)
-        at::mm_out(dQi, dS, Kc);                                     // dQ_i = dS K̂
-        for (int64_t s = 0; s < 3; ++s) {                            // slot s's keys are window j = ctx(i, s)
-          const int64_t j = ctx(i, s, nw);
-          auto dKj = torch::from_blob(dkp + ((s * N + n) * Lp + j * W) * C, {W, C}, q.options());
-          auto dVj = torch::from_blob(dvp + ((s * N + n) * Lp + j * W) * D, {W, D}, q.options());
-          at::mm_out(dKj, dS.narrow(1, s * W, W).t(), Qi);           // dK̂_j = dSᵀ Q
-          at::mm_out(dVj, P.narrow(1, s * W, W).t(), dOi);           // dV_j = Pᵀ dO
-        }
-        const scalar_t* g = dQi.data_ptr<scalar_t>();
-        for (int64_t a = 0; a < W && i * W + a < L; ++a)
-          std::memcpy(dqp + (n * L + pn[i * W + a]) * C, g + a * C, C * sizeof(scalar_t));
-      }
-    });
-  });
-  // sum the slots, then scatter-add the sorted rows (padded copies included) back to their positions
-  auto dk = torch::zeros_like(k).scatter_add_(1, perm.unsqueeze(-1).expand({N, Lp, C}), dks.sum(0));
-  auto dv = torch::zeros_like(v).scatter_add_(1, perm.unsqueeze(-1).expand({N, Lp, D}), dvs.sum(0));
-  return {dq, dk, dv};
-}
-
-// Backward of wca_apply (CoA unit): dP_w = dO_w V_cᵀ, dV_j[s] = P_w[:, s]ᵀ dO_w — slot buffers as above.
-std::vector<torch::Tensor> wca_apply_backward(torch::Tensor dout, torch::Tensor p_all, torch::Tensor v, torch::Tensor perm,
-                                              int64_t W) {
-  dout = dout.detach().contiguous(); p_all = p_all.detach().contiguous(); v = v.detach().contiguous(); perm = perm.contiguous();
-  const int64_t N = v.size(0), L = v.size(1), D = v.size(2), Lp = perm.size(1), nw = Lp / W;
-  auto dp = torch::empty_like(p_all);
-  auto dvs = torch::empty({3, N, Lp, D}, v.options());
-  AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "wca_apply_backward", [&] {
-    const scalar_t *vp = v.data_ptr<scalar_t>(), *gp = dout.data_ptr<scalar_t>();
-    const int64_t* pp = perm.data_ptr<int64_t>();
-    scalar_t* dvp = dvs.data_ptr<scalar_t>();
-    const bool inference = c10::InferenceMode::is_enabled();
-    at::parallel_for(0, N * nw, 1, [&](int64_t b0, int64_t b1) {
-      WorkerMode mode(inference);  // the caller's inference mode, no grad (see WorkerMode)
-      auto dOw = torch::empty({W, D}, v.options()), Vc = torch::empty({3 * W, D}, v.options());
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t n = b / nw, w = b % nw;
-        const int64_t* pn = pp + n * Lp;
-        gather_rows_masked(gp + n * L * D, pn + w * W, w * W, W, L, D, dOw.data_ptr<scalar_t>());
-        for (int64_t s = 0; s < 3; ++s)
-          gather_rows(vp + n * L * D, pn + ctx(w, s, nw) * W, W, D, Vc.data_ptr<scalar_t>() + s * W * D);
-        auto dPw = dp[n][w];
-        at::mm_out(dPw, dOw, Vc.t());                                // dP = dO Vᵀ
-        auto P = p_all[n][w];
-        for (int64_t s = 0; s < 3; ++s) {
-          auto dVj = torch::from_blob(dvp + ((s * N + n) * Lp + ctx(w, s, nw) * W) * D, {W, D}, v.options());
-          at::mm_out(dVj, P.narrow(1, s * W, W).t(), dOw);           // dV_j = Pᵀ dO
-        }
-      }
-    });
-  });
-  auto dv = torch::zeros_like(v).scatter_add_(1, perm.unsqueeze(-1).expand({N, Lp, D}), dvs.sum(0));
-  return {dp, dv};
-}
-'''
-
-_WCA_FUNCTIONS = ['wca_forward', 'wca_apply', 'wca_backward', 'wca_apply_backward']
-
-# %% ../nbs/50_lcoan.ipynb #bfcdf23b
-_WCA_CUDA = r'''
-// Windowed clustered attention on the GPU: one warp per row of the cluster-sorted sequence, same contract as the
-// C++ kernel. Online softmax (running max m, sum z), so nothing of size W×3W is stored unless P is asked for.
-#include <torch/extension.h>
-#include <c10/cuda/CUDAStream.h>
-#include <c10/cuda/CUDAException.h>
-#include <c10/cuda/CUDAGuard.h>
-#include <cmath>
-#include <vector>
-
-namespace {
-constexpr int kWarps = 4;  // warps per block
-
-template <typename T>
-__device__ __forceinline__ T warp_sum(T x) {
-  for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
-  return x;
-}
-
-__device__ __forceinline__ int64_t ctx_window(int64_t w, int s, int64_t nw) {  // itself, previous, next (cyclic)
-  return s == 0 ? w : (s == 1 ? (w - 1 + nw) % nw : (w + 1) % nw);
-}
-
-template <typename T>
-__device__ __forceinline__ T dot_row(const T* a_shared, const T* b, int64_t C, int lane) {
-  T d = 0;
-  for (int64_t c = lane; c < C; c += 32) d += a_shared[c] * b[c];
-  return warp_sum(d);
-}
-
-template <typename T>
-__global__ void wca_fwd_kernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
-                               const int64_t* __restrict__ perm, T* __restrict__ out, T* __restrict__ lse,
-                               T* __restrict__ p_all, int64_t N, int64_t L, int64_t C, int64_t D, int64_t Lp, int64_t W) {
-  extern __shared__ unsigned char smem_raw[];
-  T* smem = reinterpret_cast<T*>(smem_raw);
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarps + warp;  // sorted position over all N
-  if (row >= N * Lp) return;                                              // whole warp leaves: no block barrier used
-  const int64_t n = row / Lp, a = row % Lp, w = a / W, nw = Lp / W;
-  const int64_t* pn = perm + n * Lp;
-  T* qs = smem + warp * (C + D);
-  T* acc = qs + C;
-  const T* qrow = q + (n * L + pn[a]) * C;
-  for (int64_t c = lane; c < C; c += 32) qs[c] = qrow[c];
-  for (int64_t c = lane; c < D; c += 32) acc[c] = T(0);
-  __syncwarp();
-  T m = -static_cast<T>(INFINITY), z = T(0);
-  for (int s = 0; s < 3; ++s) {
-    const int64_t j = ctx_window(w, s, nw);
-    for (int64_t t = 0; t < W; ++t) {
-      const int64_t key = pn[j * W + t];
-      const T sc = dot_row(qs, k + (n * L + key) * C, C, lane);         // s_ab = q_a · k̂_b
-      const T m_new = sc > m ? sc : m;
-      const T rescale = exp(m - m_new), e = exp(sc - m_new);             // online softmax
-      z = z * rescale + e;
-      const T* vrow = v + (n * L + key) * D;
-      for (int64_t c = lane; c < D; c += 32) acc[c] = acc[c] * rescale + e * vrow[c];
-      m = m_new;
-    }
-  }
-  const T l = m + log(z);
-  if (lane == 0) lse[n * Lp + a] = l;
-  if (a < L) {                                                           // un-sort; padded copies are dropped
-    T* orow = out + (n * L + pn[a]) * D;
-    for (int64_t c = lane; c < D; c += 32) orow[c] = acc[c] / z;
-  }
-  if (p_all != nullptr) {                                                // P for CoA: second pass with the final lse
-    T* prow = p_all + (n * Lp + a) * 3 * W;                              // (N, nw, W, 3W) == rows of length 3W
-    for (int s = 0; s < 3; ++s) {
-      const int64_t j = ctx_window(w, s, nw);
-      for (int64_t t = 0; t < W; ++t) {
-        const T sc = dot_row(qs, k + (n * L + pn[j * W + t]) * C, C, lane);
-        if (lane == 0) prow[s * W + t] = exp(sc - l);
-      }
-    }
-  }
-}
-
-template <typename T>
-__global__ void wca_apply_kernel(const T* __restrict__ p_all, const T* __restrict__ v, const int64_t* __restrict__ perm,
-                                 T* __restrict__ out, int64_t N, int64_t L, int64_t D, int64_t Lp, int64_t W) {
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarps + warp;
-  if (row >= N * Lp) return;
-  const int64_t n = row / Lp, a = row % Lp, w = a / W, nw = Lp / W;
-  if (a >= L) return;
-  const int64_t* pn = perm + n * Lp;
-  const T* prow = p_all + (n * Lp + a) * 3 * W;
-  T* orow = out + (n * L + pn[a]) * D;
-  for (int64_t c = lane; c < D; c += 32) {                               // each lane owns its channels
-    T acc = T(0);
-    for (int s = 0; s < 3; ++s) {
-      const int64_t j = ctx_window(w, s, nw);
-      for (int64_t t = 0; t < W; ++t) acc += prow[s * W + t] * v[(n * L + pn[j * W + t]) * D + c];
-    }
-    orow[c] = acc;
-  }
-}
-
-// P_ab for sorted query row a and context column col = s·W + t: stored (p != nullptr) or exp(q_a·k̂_b − lse_a).
-template <typename T>
-__device__ __forceinline__ T weight(const T* p, int64_t prow_off, int64_t col, const T* qs, const T* krow, int64_t C,
-                                    T l, int lane) {
-  if (p != nullptr) return p[prow_off + col];
-  return exp(dot_row(qs, krow, C, lane) - l);
-}
-
-// Δ_a = Σ_b P_ab dP_ab with dP_ab = dO_a·v_b (+ dp_ext_ab); zero for padded query rows. One warp per sorted row.
-template <typename T>
-__global__ void wca_delta_kernel(const T* __restrict__ dout, const T* __restrict__ q, const T* __restrict__ k,
-                                 const T* __restrict__ v, const int64_t* __restrict__ perm, const T* __restrict__ lse,
-                                 const T* __restrict__ p, const T* __restrict__ dp_ext, T* __restrict__ delta,
-                                 int64_t N, int64_t L, int64_t C, int64_t D, int64_t Lp, int64_t W) {
-  extern __shared__ unsigned char smem_raw[];
-  T* smem = reinterpret_cast<T*>(smem_raw);
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarps + warp;
-  if (row >= N * Lp) return;
-  const int64_t n = row / Lp, a = row % Lp, w = a / W, nw = Lp / W;
-  if (a >= L) { if (lane == 0) delta[row] = T(0); return; }
-  const int64_t* pn = perm + n * Lp;
-  const int64_t pos = pn[a];
-  T* qs = smem + warp * (C + D);
-  T* gs = qs + C;
-  for (int64_t c = lane; c < C; c += 32) qs[c] = q[(n * L + pos) * C + c];
-  for (int64_t c = lane; c < D; c += 32) gs[c] = dout[(n * L + pos) * D + c];
-  __syncwarp();
-  const T l = (p == nullptr) ? lse[row] : T(0);
-  const int64_t prow = row * 3 * W;
-  T acc = T(0);
-  for (int s = 0; s < 3; ++s) {
-    const int64_t j = ctx_window(w, s, nw);
-    for (int64_t t = 0; t < W; ++t) {
-      const int64_t key = pn[j * W + t];
-      const T pw = weight(p, prow, s * W + t, qs, k + (n * L + key) * C, C, l, lane);
-      T dpw = dot_row(gs, v + (n * L + key) * D, D, lane);
-      if (dp_ext != nullptr) dpw += dp_ext[prow + s * W + t];
-      acc += pw * dpw;                                                   // identical in every lane
-    }
-  }
-  if (lane == 0) delta[row] = acc;
-}
-
-// dQ: one warp per real sorted query row a (< L).  dq_a = Σ_b P_ab (dP_ab − Δ_a) k̂_b
-template <typename T>
-__global__ void wca_bwd_q_kernel(const T* __restrict__ dout, const T* __restrict__ q, const T* __restrict__ k,
-                                 const T* __restrict__ v, const int64_t* __restrict__ perm, const T* __restrict__ lse,
-                                 const T* __restrict__ p, const T* __restrict__ dp_ext, const T* __restrict__ delta,
-                                 T* __restrict__ dq, int64_t N, int64_t L, int64_t C, int64_t D, int64_t Lp, int64_t W) {
-  extern __shared__ unsigned char smem_raw[];
-  T* smem = reinterpret_cast<T*>(smem_raw);
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarps + warp;
-  if (row >= N * Lp) return;
-  const int64_t n = row / Lp, a = row % Lp, w = a / W, nw = Lp / W;
-  if (a >= L) return;                                                    // padded query rows: dO = 0, no gradient
-  const int64_t* pn = perm + n * Lp;
-  const int64_t pos = pn[a];
-  T* qs = smem + warp * (2 * C + D);
-  T* gs = qs + C;
-  T* acc = gs + D;
-  for (int64_t c = lane; c < C; c += 32) { qs[c] = q[(n * L + pos) * C + c]; acc[c] = T(0); }
-  for (int64_t c = lane; c < D; c += 32) gs[c] = dout[(n * L + pos) * D + c];
-  __syncwarp();
-  const T l = (p == nullptr) ? lse[row] : T(0), dl = delta[row];
-  const int64_t prow = row * 3 * W;
-  for (int s = 0; s < 3; ++s) {
-    const int64_t j = ctx_window(w, s, nw);
-    for (int64_t t = 0; t < W; ++t) {
-      const int64_t key = pn[j * W + t];
-      const T* krow = k + (n * L + key) * C;
-      const T pw = weight(p, prow, s * W + t, qs, krow, C, l, lane);
-      T dpw = dot_row(gs, v + (n * L + key) * D, D, lane);
-      if (dp_ext != nullptr) dpw += dp_ext[prow + s * W + t];
-      const T ds = pw * (dpw - dl);
-      for (int64_t c = lane; c < C; c += 32) acc[c] += ds * krow[c];
-    }
-  }
-  for (int64_t c = lane; c < C; c += 32) dq[(n * L + pos) * C + c] = acc[c];
-}
-
-// dK̂, dV: one warp per sorted key row b (padded copies included, they are keys too), written in sorted order.
-// Key window j is slot 0 of window j, slot 1 (previous) of window j+1 and slot 2 (next) of window j-1.
-template <typename T>
-__global__ void wca_bwd_kv_kernel(const T* __restrict__ dout, const T* __restrict__ q, const T* __restrict__ k,
-                                  const T* __restrict__ v, const int64_t* __restrict__ perm, const T* __restrict__ lse,
-                                  const T* __restrict__ p, const T* __restrict__ dp_ext, const T* __restrict__ delta,
-                                  T* __restrict__ dks, T* __restrict__ dvs,
-                                  int64_t N, int64_t L, int64_t C, int64_t D, int64_t Lp, int64_t W) {
-  extern __shared__ unsigned char smem_raw[];
-  T* smem = reinterpret_cast<T*>(smem_raw);
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarps + warp;
-  if (row >= N * Lp) return;
-  const int64_t n = row / Lp, b = row % Lp, j = b / W, tb = b % W, nw = Lp / W;
-  const int64_t* pn = perm + n * Lp;
-  const int64_t key = pn[b];
-  T* ks = smem + warp * (2 * C + 2 * D);
-  T* vs = ks + C;
-  T* dk = vs + D;
-  T* dv = dk + C;
-  for (int64_t c = lane; c < C; c += 32) { ks[c] = k[(n * L + key) * C + c]; dk[c] = T(0); }
-  for (int64_t c = lane; c < D; c += 32) { vs[c] = v[(n * L + key) * D + c]; dv[c] = T(0); }
-  __syncwarp();
-  const int64_t query_windows[3] = {j, (j + 1) % nw, (j - 1 + nw) % nw};   // entry r sees window j in its slot r
-  for (int r = 0; r < 3; ++r) {
-    const int64_t i = query_windows[r];
-    for (int64_t t = 0; t < W; ++t) {
-      const int64_t a = i * W + t;
-      if (a >= L) break;                                                 // padded rows come last in the sequence
-      const int64_t pos = pn[a], qrow_s = n * Lp + a;
-      const T* qrow = q + (n * L + pos) * C;
-      const T* grow = dout + (n * L + pos) * D;
-      const int64_t col = qrow_s * 3 * W + r * W + tb;
-      const T pw = (p != nullptr) ? p[col] : exp(dot_row(ks, qrow, C, lane) - lse[qrow_s]);
-      T dpw = dot_row(vs, grow, D, lane);
-      if (dp_ext != nullptr) dpw += dp_ext[col];
-      const T ds = pw * (dpw - delta[qrow_s]);
-      for (int64_t c = lane; c < C; c += 32) dk[c] += ds * qrow[c];
-      for (int64_t c = lane; c < D; c += 32) dv[c] += pw * grow[c];
-    }
-  }
-  for (int64_t c = lane; c < C; c += 32) dks[(n * Lp + b) * C + c] = dk[c];
-  for (int64_t c = lane; c < D; c += 32) dvs[(n * Lp + b) * D + c] = dv[c];
-}
-
-// Backward of wca_apply, dP: one warp per sorted query row; dP_ab = dO_a·v_b, zero rows for padded queries.
-template <typename T>
-__global__ void wca_apply_bwd_p_kernel(const T* __restrict__ dout, const T* __restrict__ v, const int64_t* __restrict__ perm,
-                                       T* __restrict__ dp, int64_t N, int64_t L, int64_t D, int64_t Lp, int64_t W) {
-  extern __shared__ unsigned char smem_raw[];
-  T* smem = reinterpret_cast<T*>(smem_raw);
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarps + warp;
-  if (row >= N * Lp) return;
-  const int64_t n = row / Lp, a = row % Lp, w = a / W, nw = Lp / W;
-  T* drow = dp + row * 3 * W;
-  if (a >= L) { for (int64_t c = lane; c < 3 * W; c += 32) drow[c] = T(0); return; }
-  const int64_t* pn = perm + n * Lp;
-  T* gs = smem + warp * D;
-  for (int64_t c = lane; c < D; c += 32) gs[c] = dout[(n * L + pn[a]) * D + c];
-  __syncwarp();
-  for (int s = 0; s < 3; ++s) {
-    const int64_t j = ctx_window(w, s, nw);
-    for (int64_t t = 0; t < W; ++t) {
-      const T d = dot_row(gs, v + (n * L + pn[j * W + t]) * D, D, lane);
-      if (lane == 0) drow[s * W + t] = d;
-    }
-  }
-}
-
-// Backward of wca_apply, dV: one warp per sorted key row; dv_b = Σ_a P_ab dO_a over the three windows that see b.
-template <typename T>
-__global__ void wca_apply_bwd_v_kernel(const T* __restrict__ dout, const T* __restrict__ p, const int64_t* __restrict__ perm,
-                                       T* __restrict__ dvs, int64_t N, int64_t L, int64_t D, int64_t Lp, int64_t W) {
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarps + warp;
-  if (row >= N * Lp) return;
-  const int64_t n = row / Lp, b = row % Lp, j = b / W, tb = b % W, nw = Lp / W;
-  const int64_t* pn = perm + n * Lp;
-  const int64_t query_windows[3] = {j, (j + 1) % nw, (j - 1 + nw) % nw};
-  for (int64_t c = lane; c < D; c += 32) {
-    T acc = T(0);
-    for (int r = 0; r < 3; ++r) {
-      const int64_t i = query_windows[r];
-      for (int64_t t = 0; t < W; ++t) {
-        const int64_t a = i * W + t;
-        if (a >= L) break;
-        acc += p[(n * Lp + a) * 3 * W + r * W + tb] * dout[(n * L + pn[a]) * D + c];
-      }
-    }
-    dvs[(n * Lp + b) * D + c] = acc;
-  }
-}
-
-void check_inputs(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& perm, int64_t W) {
-  TORCH_CHECK(q.is_cuda() && k.is_cuda() && v.is_cuda() && perm.is_cuda(), "wca (cuda): all tensors must be on the GPU");
-  TORCH_CHECK(q.dim() == 3 && k.sizes() == q.sizes() && v.dim() == 3 && v.size(0) == q.size(0) && v.size(1) == q.size(1),
-              "wca: q, k must be (N, L, C) and v (N, L, D)");
-  TORCH_CHECK(perm.dim() == 2 && perm.size(0) == q.size(0) && W > 0 && perm.size(1) % W == 0 && perm.size(1) >= q.size(1)
-              && perm.scalar_type() == torch::kLong, "wca: perm must be (N, nw*W) int64 with nw*W >= L");
-  TORCH_CHECK(k.scalar_type() == q.scalar_type() && v.scalar_type() == q.scalar_type(), "wca: q, k, v must share a dtype");
-}
-
-unsigned blocks_for(int64_t rows) { return static_cast<unsigned>((rows + kWarps - 1) / kWarps); }
-}  // namespace
-
-std::vector<torch::Tensor> wca_forward(torch::Tensor q, torch::Tensor k, torch::Tensor v, torch::Tensor perm, int64_t W,
-                                       bool return_p) {
-  check_inputs(q, k, v, perm, W);
-  const c10::cuda::CUDAGuard guard(q.device());
-  q = q.detach().contiguous(); k = k.detach().contiguous(); v = v.detach().contiguous(); perm = perm.contiguous();
-  const int64_t N = q.size(0), L = q.size(1), C = q.size(2), D = v.size(2), Lp = perm.size(1), nw = Lp / W;
-  auto out = torch::empty({N, L, D}, v.options());
-  auto lse = torch::empty({N, Lp}, q.options());
-  auto p_all = return_p ? torch::empty({N, nw, W, 3 * W}, q.options()) : torch::empty({0}, q.options());
-  if (N * Lp == 0) return {out, lse, p_all};
-  auto stream = c10::cuda::getCurrentCUDAStream();
-  AT_DISPATCH_FLOATING_TYPES(q.scalar_type(), "wca_forward_cuda", [&] {
-    const size_t shm = kWarps * (C + D) * sizeof(scalar_t);
-    wca_fwd_kernel<scalar_t><<<blocks_for(N * Lp), kWarps * 32, shm, stream>>>(
-        q.data_ptr<scalar_t>(), k.data_ptr<scalar_t>(), v.data_ptr<scalar_t>(), perm.data_ptr<int64_t>(),
-        out.data_ptr<scalar_t>(), lse.data_ptr<scalar_t>(), return_p ? p_all.data_ptr<scalar_t>() : nullptr,
-        N, L, C, D, Lp, W);
-    C10_CUDA_KERNEL_LAUNCH_CHECK();
-  });
-  return {out, lse, p_all};
-}
-
-torch::Tensor wca_apply(torch::Tensor p_all, torch::Tensor v, torch::Tensor perm, int64_t W) {
-  TORCH_CHECK(p_all.is_cuda() && v.is_cuda() && perm.is_cuda(), "wca_apply (cuda): all tensors must be on the GPU");
-  TORCH_CHECK(p_all.dim() == 4 && v.dim() == 3 && perm.dim() == 2 && p_all.size(0) == v.size(0) && perm.size(0) == v.size(0)
-              && p_all.size(2) == W && p_all.size(3) == 3 * W && p_all.size(1) * W == perm.size(1)
-              && perm.scalar_type() == torch::kLong && p_all.scalar_type() == v.scalar_type(),
-              "wca_apply: p (N, nw, W, 3W), v (N, L, D), perm (N, nw*W) int64");
-  const c10::cuda::CUDAGuard guard(v.device());
-  p_all = p_all.detach().contiguous(); v = v.detach().contiguous(); perm = perm.contiguous();
-  const int64_t N = v.size(0), L = v.size(1), D = v.size(2), Lp = perm.size(1);
-  auto out = torch::empty({N, L, D}, v.options());
-  if (N * Lp == 0) return out;
-  auto stream = c10::cuda::getCurrentCUDAStream();
-  AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "wca_apply_cuda", [&] {
-    wca_apply_kernel<scalar_t><<<blocks_for(N * Lp), kWarps * 32, 0, stream>>>(
-        p_all.data_ptr<scalar_t>(), v.data_ptr<scalar_t>(), perm.data_ptr<int64_t>(), out.data_ptr<scalar_t>(),
-        N, L, D, Lp, W);
-    C10_CUDA_KERNEL_LAUNCH_CHECK();
-  });
-  return out;
-}
-
-std::vector<torch::Tensor> wca_backward(torch::Tensor dout, torch::Tensor q, torch::Tensor k, torch::Tensor v,
-                                        torch::Tensor perm, torch::Tensor lse, torch::Tensor p_saved,
-                                        torch::Tensor dp_ext, int64_t W) {
-  check_inputs(q, k, v, perm, W);
-  const c10::cuda::CUDAGuard guard(q.device());
-  dout = dout.detach().contiguous(); q = q.detach().contiguous(); k = k.detach().contiguous(); v = v.detach().contiguous();
-  perm = perm.contiguous(); lse = lse.detach().contiguous();
-  const bool have_p = p_saved.numel() > 0, have_dp = dp_ext.numel() > 0;
-  if (have_p) p_saved = p_saved.detach().contiguous();
-  if (have_dp) dp_ext = dp_ext.detach().contiguous();
-  const int64_t N = q.size(0), L = q.size(1), C = q.size(2), D = v.size(2), Lp = perm.size(1), nw = Lp / W;
-  TORCH_CHECK(!have_p || p_saved.sizes() == torch::IntArrayRef({N, nw, W, 3 * W}), "wca_backward: p has the wrong shape");
-  TORCH_CHECK(!have_dp || dp_ext.sizes() == torch::IntArrayRef({N, nw, W, 3 * W}), "wca_backward: dp has the wrong shape");
-  auto dq = torch::zeros_like(q);
-  auto dks = torch::empty({N, Lp, C}, q.options()), dvs = torch::empty({N, Lp, D}, v.options());
-  auto delta = torch::empty({N, Lp}, q.options());
-  if (N * Lp > 0) {
-    auto stream = c10::cuda::getCurrentCUDAStream();
-    AT_DISPATCH_FLOATING_TYPES(q.scalar_type(), "wca_backward_cuda", [&] {
-      const scalar_t* pp = have_p ? p_saved.data_ptr<scalar_t>() : nullptr;
-      const scalar_t* dpp = have_dp ? dp_ext.data_ptr<scalar_t>() : nullptr;
-      wca_delta_kernel<scalar_t><<<blocks_for(N * Lp), kWarps * 32, kWarps * (C + D) * sizeof(scalar_t), stream>>>(
-          dout.data_ptr<scalar_t>(), q.data_ptr<scalar_t>(), k.data_ptr<scalar_t>(), v.data_ptr<scalar_t>(),
-          perm.data_ptr<int64_t>(), lse.data_ptr<scalar_t>(), pp, dpp, delta.data_ptr<scalar_t>(), N, L, C, D, Lp, W);
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-      wca_bwd_q_kernel<scalar_t><<<blocks_for(N * Lp), kWarps * 32, kWarps * (2 * C + D) * sizeof(scalar_t), stream>>>(
-          dout.data_ptr<scalar_t>(), q.data_ptr<scalar_t>(), k.data_ptr<scalar_t>(), v.data_ptr<scalar_t>(),
-          perm.data_ptr<int64_t>(), lse.data_ptr<scalar_t>(), pp, dpp, delta.data_ptr<scalar_t>(), dq.data_ptr<scalar_t>(),
-          N, L, C, D, Lp, W);
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-      wca_bwd_kv_kernel<scalar_t><<<blocks_for(N * Lp), kWarps * 32, kWarps * 2 * (C + D) * sizeof(scalar_t), stream>>>(
-          dout.data_ptr<scalar_t>(), q.data_ptr<scalar_t>(), k.data_ptr<scalar_t>(), v.data_ptr<scalar_t>(),
-          perm.data_ptr<int64_t>(), lse.data_ptr<scalar_t>(), pp, dpp, delta.data_ptr<scalar_t>(), dks.data_ptr<scalar_t>(),
-          dvs.data_ptr<scalar_t>(), N, L, C, D, Lp, W);
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-    });
-  }
-  // sorted rows (padded copies included) back to their positions
-  auto dk = torch::zeros_like(k).scatter_add_(1, perm.unsqueeze(-1).expand({N, Lp, C}), dks);
-  auto dv = torch::zeros_like(v).scatter_add_(1, perm.unsqueeze(-1).expand({N, Lp, D}), dvs);
-  return {dq, dk, dv};
-}
-
-std::vector<torch::Tensor> wca_apply_backward(torch::Tensor dout, torch::Tensor p_all, torch::Tensor v, torch::Tensor perm,
-                                              int64_t W) {
-  TORCH_CHECK(dout.is_cuda() && p_all.is_cuda() && v.is_cuda() && perm.is_cuda(), "wca_apply_backward (cuda): GPU tensors only");
-  const c10::cuda::CUDAGuard guard(v.device());
-  dout = dout.detach().contiguous(); p_all = p_all.detach().contiguous(); v = v.detach().contiguous(); perm = perm.contiguous();
-  const int64_t N = v.size(0), L = v.size(1), D = v.size(2), Lp = perm.size(1);
-  auto dp = torch::empty_like(p_all);
-  auto dvs = torch::empty({N, Lp, D}, v.options());
-  if (N * Lp > 0) {
-    auto stream = c10::cuda::getCurrentCUDAStream();
-    AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "wca_apply_backward_cuda", [&] {
-      wca_apply_bwd_p_kernel<scalar_t><<<blocks_for(N * Lp), kWarps * 32, kWarps * D * sizeof(scalar_t), stream>>>(
-          dout.data_ptr<scalar_t>(), v.data_ptr<scalar_t>(), perm.data_ptr<int64_t>(), dp.data_ptr<scalar_t>(), N, L, D, Lp, W);
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-      wca_apply_bwd_v_kernel<scalar_t><<<blocks_for(N * Lp), kWarps * 32, 0, stream>>>(
-          dout.data_ptr<scalar_t>(), p_all.data_ptr<scalar_t>(), perm.data_ptr<int64_t>(), dvs.data_ptr<scalar_t>(),
-          N, L, D, Lp, W);
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-    });
-  }
-  auto dv = torch::zeros_like(v).scatter_add_(1, perm.unsqueeze(-1).expand({N, Lp, D}), dvs);
-  return {dp, dv};
-}
-'''
-
-_WCA_CUDA_DECLS = r'''
-std::vector<torch::Tensor> wca_forward(torch::Tensor q, torch::Tensor k, torch::Tensor v, torch::Tensor perm, int64_t W, bool return_p);
-torch::Tensor wca_apply(torch::Tensor p_all, torch::Tensor v, torch::Tensor perm, int64_t W);
-std::vector<torch::Tensor> wca_backward(torch::Tensor dout, torch::Tensor q, torch::Tensor k, torch::Tensor v, torch::Tensor perm,
-                                        torch::Tensor lse, torch::Tensor p_saved, torch::Tensor dp_ext, int64_t W);
-std::vector<torch::Tensor> wca_apply_backward(torch::Tensor dout, torch::Tensor p_all, torch::Tensor v, torch::Tensor perm, int64_t W);
-'''
-
 # %% ../nbs/50_lcoan.ipynb #bc6545af
-def _build_cpp(): return load_extension('lcoan_wca', _WCA_CPP, functions=_WCA_FUNCTIONS)
-def _build_cuda(): return load_extension('lcoan_wca_cuda', _WCA_CUDA_DECLS, cuda_sources=_WCA_CUDA, functions=_WCA_FUNCTIONS)
-WCA_BUILDERS = {'cpp': _build_cpp, 'cuda': _build_cuda}
-_RESOLVED: dict = {}
+def _build_cpp():
+    "Build (first call) or load the C++/OpenMP kernels; the sources (appendix) are read only then."
+    from attnrepro import lcoan_kernels as src
+    return load_extension('lcoan_wca', src.WCA_CPP, functions=src.WCA_FUNCTIONS)
+
+def _build_cuda():
+    "Build (first call) or load the CUDA kernels; the sources (appendix) are read only then."
+    from attnrepro import lcoan_kernels as src
+    return load_extension('lcoan_wca_cuda', src.WCA_CUDA_DECLS, cuda_sources=src.WCA_CUDA, functions=src.WCA_FUNCTIONS)
+
+WCA_KERNELS = KernelSet('lcoan windowed attention', {'cpp': _build_cpp, 'cuda': _build_cuda})
 
 def wca_kernel(impl: str, device) -> tuple:
     "`(impl, extension)` for `impl` ('auto', 'cpp', 'cuda', 'reference') on `device`; resolved once per process."
-    key = (impl, torch.device(device).type)
-    if key not in _RESOLVED: _RESOLVED[key] = resolve_impl(impl, device, WCA_BUILDERS, what='lcoan windowed attention')
-    return _RESOLVED[key]
-
-def _autocast_on(device_type: str) -> bool:
-    try: return torch.is_autocast_enabled(device_type)
-    except TypeError: return torch.is_autocast_cpu_enabled() if device_type == 'cpu' else torch.is_autocast_enabled()  # torch < 2.4
-
-def kernel_inputs(device_type: str, *ts):
-    """The kernels' precision boundary → (tensors to pass, dtype to cast the result to or None). The kernels compute in
-    float32 or float64. Under autocast for `device_type` floating tensors other than float64 become float32 and the result
-    stays float32 (what `torch.amp.custom_fwd(cast_inputs=torch.float32)` does); bfloat16/float16 tensors without
-    autocast are computed in float32 and the result is cast back to their dtype."""
-    if _autocast_on(device_type):
-        return [t.float() if t.is_floating_point() and t.dtype != torch.float64 else t for t in ts], None
-    low = [t.dtype for t in ts if t.dtype in (torch.bfloat16, torch.float16)]
-    if not low: return list(ts), None
-    return [t.float() if t.dtype in (torch.bfloat16, torch.float16) else t for t in ts], low[0]
+    return WCA_KERNELS.resolve(impl, device)
 
 _NONE = torch.empty(0)
 
@@ -869,6 +220,7 @@ class _WCAApply(torch.autograd.Function):
             dp, dv = ctx.ext.wca_apply_backward(dout.to(v.dtype).contiguous(), p, v, perm, ctx.window)
         return dp, dv, None, None, None
 
+# %% ../nbs/50_lcoan.ipynb #e42dfc0a
 def check_window_inputs(q, k, v, perm, window: int):
     "Clear errors for shapes, dtypes, and a `perm` whose first L entries are not a permutation of 0..L-1."
     if q.dim() != 3 or k.shape != q.shape or v.dim() != 3 or v.shape[:2] != q.shape[:2]:
@@ -910,7 +262,6 @@ def window_apply(p, v, perm, window: int, impl: str = 'auto'):
     if p.dtype != v.dtype: raise ValueError(f"p and v must share a dtype, got {p.dtype} and {v.dtype}")
     with torch.autocast(v.device.type, enabled=False): o = _WCAApply.apply(p, v, perm, window, ext)
     return o if back is None else o.to(back)
-
 
 # %% ../nbs/50_lcoan.ipynb #f9ffb51a
 @dataclass
@@ -964,7 +315,21 @@ class FAU(nn.Module):
         if self.attention is not None: res, shared = self.attention(res, shared)
         return x + self.m_conv(res) * self.res_scale, shared
 
-ATTENTIONS = ('lcoa', 'nla', 'lsp', 'coa', 'none')
+def _no_attention(i: int, a: dict): return None
+
+def _non_local_unit(i: int, a: dict):
+    "Full NLA (case 2) or, after the first unit, its CoA form (case 4: own values, shared n×n map)."
+    return NonLocalAttention(a['channels'], a['reduction'], a['res_scale'], a['qk'](i))
+
+def _sparse_unit(i: int, a: dict):
+    "An LSP unit (cases 3, 5); in LCoA the first exports its pattern and the others apply it (CoA)."
+    return LSPAttention(a['channels'], a['reduction'], a['n_clusters'], a['window'], a['res_scale'], a['ema_decay'],
+                        a['ema_update'], a['qk'](i), a['impl'], export_pattern=a['share'] and i == 0)
+
+UNIT_ATTENTION = {'lcoa': _sparse_unit, 'nla': _non_local_unit, 'lsp': _sparse_unit, 'coa': _non_local_unit,
+                  'none': _no_attention}                # the Table I case → the constructor of unit i's attention
+SHARING = ('lcoa', 'coa')                               # cases whose later units reuse the first unit's pattern
+ATTENTIONS = tuple(UNIT_ATTENTION)
 
 class LCoAN(nn.Module):
     "LCoAN (attention='lcoa') and the other Table I cases; the defaults are the README's ×s configuration."
@@ -973,18 +338,14 @@ class LCoAN(nn.Module):
                  ema_update: bool = True, ema_decay: float = 0.999, impl: str = 'auto'):
         super().__init__()
         if attention not in ATTENTIONS: raise ValueError(f"attention must be one of {ATTENTIONS}, got {attention!r}")
-        self.scale, self.attention, self.share = scale, attention, attention in ('lcoa', 'coa')
+        self.scale, self.attention, self.share = scale, attention, attention in SHARING
         self.a = nn.Parameter(torch.zeros(1))                   # unused, as released (counted in 15,668,508)
         self.sub_mean, self.add_mean = MeanShift(-1), MeanShift(+1)
         self.head = conv(3, channels)
-        def unit_attention(i):
-            qk = not (lean and self.share and i > 0)
-            if attention in ('lcoa', 'lsp'):
-                return LSPAttention(channels, reduction, n_clusters, window, res_scale, ema_decay, ema_update, qk, impl,
-                                    export_pattern=self.share and i == 0)
-            if attention in ('nla', 'coa'): return NonLocalAttention(channels, reduction, res_scale, qk)
-            return None
-        self.body = nn.ModuleList([FAU(channels, n_blocks, res_scale, unit_attention(i)) for i in range(n_units)])
+        unit_args = dict(channels=channels, reduction=reduction, n_clusters=n_clusters, window=window, res_scale=res_scale,
+                         ema_decay=ema_decay, ema_update=ema_update, impl=impl, share=self.share,
+                         qk=lambda i: not (lean and self.share and i > 0))     # lean: no dead Q/K convs in CoA units
+        self.body = nn.ModuleList([FAU(channels, n_blocks, res_scale, UNIT_ATTENTION[attention](i, unit_args)) for i in range(n_units)])
         self.m_conv = conv(channels, channels)
         self.tail = nn.Sequential(Upsampler(scale, channels), conv(channels, 3))
 
@@ -1029,3 +390,83 @@ def lsh_codes(x, n_buckets: int = 128, n_rounds: int = 1, generator=None):
     rot = torch.einsum('nld,dhb->nhlb', x, R)
     codes = torch.cat([rot, -rot], -1).argmax(-1)                       # (N, rounds, L)
     return (codes + torch.arange(n_rounds, device=x.device)[:, None] * n_buckets).reshape(N, -1)
+
+# %% ../nbs/50_lcoan.ipynb #11de8e22
+PAPER_ARCH = dict(n_units=10, n_blocks=4, channels=128, window=384, n_clusters=128)   # the release's ×2 network
+REDUCED_ARCH = dict(n_units=4, n_blocks=2, channels=32, window=96, n_clusters=32)     # CPU: 6 windows per 24² LR patch
+SMOKE_ARCH = dict(n_units=2, n_blocks=1, channels=16, window=32, n_clusters=8)
+TABLE1_CASES = {'1 backbone': ('backbone', dict(attention='none')), '2 +NLA': ('nla', dict(attention='nla')),
+                '3 +LSP': ('lsp', dict(attention='lsp')), '4 +CoA (shared NLA weights)': ('coa', dict(attention='coa')),
+                '5 +LCoA (LSP+CoA)': ('lcoa', dict(attention='lcoa', ema_update=True)),
+                '5 +LCoA (LSP+CoA), centroids frozen as released': ('lcoa_frozen', dict(attention='lcoa', ema_update=False))}
+CLAIM_CASES = ('1 backbone', '2 +NLA', '5 +LCoA (LSP+CoA)')        # the claims' cases: quick trains them, three seeds
+QUADRATIC_CASES = ('2 +NLA', '4 +CoA (shared NLA weights)')       # n×n maps: evaluated on Set5 and Set14 only
+QUICK_ITERS = 1200
+PAPER_TRAINING = TrainConfig(lr=1e-4, batch_size=16, max_iters=50_000, eval_every=5000, ckpt_every=5000, log_every=500)
+QUICK_TRAINING = TrainConfig(lr=1e-3, batch_size=16, schedule='cosine', max_iters=QUICK_ITERS, max_minutes=30,
+                             eval_every=QUICK_ITERS, ckpt_every=300, log_every=50)
+SMOKE_TRAINING = TrainConfig(lr=1e-3, batch_size=4, schedule='cosine', max_iters=3, eval_every=3, ckpt_every=3, log_every=1)
+
+def arch_label(arch: dict) -> str:
+    "'4 units × 2 blocks × 32 ch, W 96, 32 clusters' for an LCoAN configuration."
+    return f"{arch['n_units']} units × {arch['n_blocks']} blocks × {arch['channels']} ch, W {arch['window']}, {arch['n_clusters']} clusters"
+
+@dataclass(frozen=True)
+class TiledSRData(SRData):
+    "`SRData` whose validation super-resolves in LR tiles of `tile` pixels, as every evaluation of this paper."
+    tile: int = 64
+    overlap: int = 16
+
+    def validation(self, val_set: str, n_images: int|None = None, device=None):
+        "`eval_fn` for the trainer: mean Y-PSNR of the first `n_images` of `val_set`, tiled."
+        def psnr(model):
+            ev = evaluate_run(model, self.scale, [val_set], self.value_range, gray='replicate', tile=self.tile,
+                              overlap=self.overlap, n_images=n_images, device=device)
+            return {'psnr': float(ev[ev.name == 'mean'].psnr.iloc[0])}
+        return psnr
+
+# %% ../nbs/50_lcoan.ipynb #6f3c220b
+_FAMILIES = {   # run-name suffix: (architecture, data, {profile: config}, eval sets, note)
+    '': (PAPER_ARCH, TiledSRData(2, 48), {'full': PAPER_TRAINING}, ('Set5', 'Set14', 'B100', 'Urban100', 'Manga109'),
+         "the paper's network and Table I schedule (5×10⁴ iterations, batch 16, 48² LR patches, Adam 1e-4)"),
+    '_reduced': (REDUCED_ARCH, TiledSRData(2, 24), {'quick': QUICK_TRAINING}, ('Set5', 'Set14', 'B100'),
+                 f"reduced network (paper: {arch_label(PAPER_ARCH)}); {QUICK_ITERS} iterations, batch 16, 24² LR patches, "
+                 "Adam 1e-3 cosine (paper: 5×10⁴ iterations, 48² patches, Adam 1e-4)"),
+    '_smoke': (SMOKE_ARCH, TiledSRData(2, 16, n_images=4, tile=32, overlap=8), {'smoke': SMOKE_TRAINING}, ('Set5',),
+               'tiny network, 3 iterations on 4 images: a test of the code, not a result')}
+
+def lcoan_runs() -> list[RunSpec]:
+    "Every Table I case (and so Table II's backbone and LCoAN at ×2) at the paper's size, reduced, and tiny (smoke)."
+    specs = []
+    for case, (key, kw) in TABLE1_CASES.items():
+        for suffix, (arch, data, configs, sets, note) in _FAMILIES.items():
+            (profile,) = configs
+            seeds = ((0, 1, 2) if case in CLAIM_CASES else ()) if profile == 'quick' else (0,)
+            if case in QUADRATIC_CASES: sets = tuple(d for d in sets if d in ('Set5', 'Set14'))
+            specs.append(RunSpec('lcoan', key + suffix, 'attnrepro.lcoan.LCoAN', dict(scale=2, **kw, **arch), data, configs,
+                                 seeds={profile: seeds}, eval_sets={profile: sets}, val_images=1 if profile == 'smoke' else None,
+                                 note=f"Table I case {case}; {arch_label(arch)}; {note}"))
+    return specs
+
+register(*lcoan_runs())
+
+def case_runs(profile: str) -> dict[str, RunSpec]:
+    "{Table I case: spec} of the runs trained in `profile`."
+    runs, suffix = runs_of('lcoan'), {'full': '', 'quick': '_reduced', 'smoke': '_smoke'}[profile]
+    return {case: runs[key + suffix] for case, (key, _) in TABLE1_CASES.items()}
+
+# %% ../nbs/50_lcoan.ipynb #252327dd
+def upsampler_keys(model: nn.Module) -> list[str]:
+    "The state-dict keys of an LCoAN's scale-specific upsampler (`tail.0`)."
+    return sorted(k for k in model.state_dict() if k.startswith('tail.0.'))
+
+def transfer_except_upsampler(model: nn.Module, state: dict) -> list[str]:
+    """Load a ×2 LCoAN `state` into `model` (another scale, same configuration): every key but the upsampler's, which
+    must be the same on both sides; the upsampler keeps its initialisation. Returns the upsampler keys (not transferred)."""
+    own, up = model.state_dict(), set(upsampler_keys(model))
+    body, src = set(own) - up, {k for k in state if not k.startswith('tail.0.')}
+    if body != src:
+        raise KeyError(f"the ×2 state does not match outside the upsampler: missing {sorted(body - src)[:4]}, "
+                       f"unexpected {sorted(src - body)[:4]}")
+    model.load_state_dict({**{k: state[k] for k in body}, **{k: own[k] for k in up}}, strict=True)
+    return sorted(up)
