@@ -10,11 +10,11 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['LOSS_WEIGHTS', 'LEVELS', 'CUFED5_SOURCE', 'grid_side', 'grid_bounds', 'input_patches', 'input_att_index', 'paste',
-           'paste_at', 'RefAtt', 'multi_level_swap', 'hierarchical_swap', 'match_features', 'swap_features', 'ResBlock',
-           'Fusion', 'Generator', 'Discriminator', 'gram', 'texture_loss', 'gradient_penalty', 'RefSample', 'tile_grid',
-           'proxy_samples', 'proxy_training_samples', 'swap_flops', 'swap_cost', 'matmul_gflops', 'cufed5_samples',
-           'SwapStore', 'SwapBatches', 'l1_ref_loss', 'VisualGAN', 'GANLoss', 'super_resolve']
+__all__ = ['LOSS_WEIGHTS', 'LEVELS', 'CUFED5_SOURCE', 'REDUCED_G', 'grid_side', 'grid_bounds', 'input_patches', 'input_att_index',
+           'paste', 'paste_at', 'RefAtt', 'multi_level_swap', 'hierarchical_swap', 'match_features', 'swap_features',
+           'ResBlock', 'Fusion', 'Generator', 'Discriminator', 'gram', 'texture_loss', 'gradient_penalty', 'RefSample',
+           'tile_grid', 'proxy_samples', 'proxy_training_samples', 'cufed5_samples', 'SwapStore', 'SwapBatches',
+           'l1_ref_loss', 'VisualGAN', 'GANLoss', 'super_resolve_with_refs', 'spread', 'ProxySwapData', 'amrsr_runs']
 
 # %% ../nbs/60_amrsr.ipynb #5131b14f
 def grid_side(n: int, what: str = 'parts') -> int:
@@ -416,47 +416,6 @@ def proxy_training_samples(images: ImageSet|list, tile: int = 160, n_refs: int =
             if limit and len(out) >= limit: return out
     return out
 
-# %% ../nbs/60_amrsr.ipynb #db893b3c
-import time
-from .benchmark import peak_memory
-
-def _sync(device):
-    if torch.device(device).type == 'cuda': torch.cuda.synchronize(device)
-
-def swap_flops(h: int, w: int, ref_hw: list[tuple[int, int]], c: int, n_r: int = 1, n_i: int = 1) -> float:
-    "Multiply-add FLOPs (2·MACs) of the correlations of one swap (all groups together: groups split channels)."
-    total = 0
-    for (y0, y1, x0, x1) in grid_bounds(h, w, n_i):
-        l = (y1 - y0) * (x1 - x0)
-        for rh, rw in ref_hw:
-            for (a0, a1, b0, b1) in grid_bounds(rh, rw, n_r):
-                total += 2 * l * (a1 - a0 - 2) * (b1 - b0 - 2) * 9 * c
-    return float(total)
-
-def swap_cost(x: Tensor, refs: list[Tensor], n_r: int = 1, n_i: int = 1, n_c: int = 1, mem_budget: int|None = None,
-              separate_timing: bool = True, keep: dict|None = None) -> dict:
-    """Peak memory (one profiled run) and wall time (a second, plain run; or the profiled run's with
-    `separate_timing=False`) of `hierarchical_swap`, and its correlation GFLOP/s. `keep['out']` receives the output."""
-    def run():
-        out = hierarchical_swap(x, refs, n_c, n_r, n_i, mem_budget)
-        if keep is not None: keep['out'] = out
-    t0 = time.perf_counter(); mem = peak_memory(run, device=x.device); t = time.perf_counter() - t0
-    if separate_timing:
-        _sync(x.device); t0 = time.perf_counter(); run(); _sync(x.device); t = time.perf_counter() - t0
-    fl = swap_flops(x.shape[-2], x.shape[-1], [r.shape[-2:] for r in refs], x.shape[1], n_r, n_i)
-    return dict(n_i=n_i, n_r=n_r, n_c=n_c, mem_budget=mem_budget or 'whole', time_s=t,
-                timing='plain run' if separate_timing else 'profiled run', peak_mem_bytes=mem['peak_mem_bytes'],
-                gflops=fl / 1e9, gflop_per_s=fl / 1e9 / t)
-
-def matmul_gflops(m: int, k: int, n: int, reps: int = 3, device='cpu') -> float:
-    "Achieved GFLOP/s of a plain float32 torch.matmul (m×k)·(k×n) on `device` (best of `reps`)."
-    a, b = torch.randn(m, k, device=device), torch.randn(k, n, device=device)
-    best = math.inf
-    for _ in range(reps):
-        _sync(device); t0 = time.perf_counter(); c = torch.matmul(a, b); _sync(device)
-        best = min(best, time.perf_counter() - t0); del c
-    return 2 * m * k * n / best / 1e9
-
 # %% ../nbs/60_amrsr.ipynb #49adc3c7
 from pathlib import Path
 from .core import data_root
@@ -594,7 +553,107 @@ class GANLoss:
     def means(self) -> dict: return {k: v / max(self.n, 1) for k, v in self.sums.items()}
 
 @torch.no_grad()
-def super_resolve(g: Generator, lr: np.ndarray, swapped: list[Tensor]|None = None, weight: Tensor|None = None) -> np.ndarray:
+def super_resolve_with_refs(g: Generator, lr: np.ndarray, swapped: list[Tensor]|None = None, weight: Tensor|None = None) -> np.ndarray:
     "The uint8 SR image of generator `g` for a uint8 LR image (and the swapped maps and W when `g` uses references)."
     x = _to_tensor(lr).to(next(g.parameters()).device)
     return tensor_to_uint8((g(x, swapped, weight) if g.use_ref else g(x)).clamp(0, 1))
+
+# %% ../nbs/60_amrsr.ipynb #6d302022
+import hashlib
+from dataclasses import replace
+from .core import build_dir, get_device
+from .data import IMRESIZE_VERSION
+from .vgg import VGG_SHA256
+
+def spread(n: int, k: int|None) -> np.ndarray:
+    "k evenly spaced indices of range(n) (all of them when k is None or ≥ n)."
+    return np.arange(n) if not k or k >= n else np.unique(np.linspace(0, n - 1, k).round().astype(int))
+
+_STORES: dict = {}
+
+@dataclass(frozen=True)
+class ProxySwapData:
+    """Training data of the reference models: `n_samples` tiles (`tile`², evenly spaced) of `n_images` evenly spaced
+    BSDS200 + T91 images, up to four nearest other tiles of the same image as references, their swaps precomputed once
+    (`SwapStore`, N_R = N_I = 1, `n_c` groups). `with_ref=False`: the same batches without the swapped maps."""
+    tile: int = 160
+    n_images: int|None = None
+    n_samples: int|None = None
+    n_c: int = 4
+    with_ref: bool = True
+    on_disk: bool = True             # the store as memmaps in build/amrsr/swaps/ (reopened when its meta matches)
+    scale: int = 4
+
+    def samples(self) -> list[RefSample]:
+        ims = load_images('BSDS200') + load_images('T91')
+        chosen = [(n, to_rgb(im)) for n, im in (ims[int(i)] for i in spread(len(ims), self.n_images))]
+        tiles = proxy_training_samples(chosen, self.tile)
+        return [tiles[int(i)] for i in spread(len(tiles), self.n_samples)]
+
+    def store(self) -> SwapStore:
+        "The training pairs with their swaps, built once per process (and once on disk when `on_disk`)."
+        key = (self.tile, self.n_images, self.n_samples, self.n_c, self.on_disk)
+        if key in _STORES: return _STORES[key]
+        samples = self.samples()
+        meta = dict(version=1, tile=self.tile, names=hashlib.sha1(' '.join(s.name for s in samples).encode()).hexdigest(),
+                    imresize=IMRESIZE_VERSION, vgg=VGG_SHA256)
+        vgg = VGGFeatures().to(get_device())
+        if self.on_disk:
+            folder = build_dir('amrsr', 'swaps', hashlib.sha1(json.dumps(dict(meta, n_c=self.n_c)).encode()).hexdigest()[:12])
+            st = SwapStore.open(folder, dict(meta, n=len(samples), n_c=self.n_c)) or SwapStore.build(samples, vgg, self.n_c, folder, meta)
+        else: st = SwapStore.build(samples, vgg, self.n_c, meta=meta)
+        _STORES[key] = st
+        return st
+
+    @property
+    def label(self) -> str:
+        return (f"proxy BSDS200+T91: {self.n_samples or 'all'} tiles {self.tile}² of {self.n_images or 'all'} images, "
+                f"≤4 refs each (nearest other tiles), swaps N_C={self.n_c}" + ('' if self.with_ref else ', swapped maps unused'))
+
+    def batches(self, batch_size: int, seed: int) -> SwapBatches: return SwapBatches(self.store(), batch_size, seed, with_ref=self.with_ref)
+
+    def validation(self, val_set: str, n_images: int|None = None, device=None):
+        "None: no validation while training (a reference model's test needs the swaps of its test tiles: the notebook evaluates after training)."
+        return None
+
+
+# %% ../nbs/60_amrsr.ipynb #c0de90c2
+from .runs import RunSpec, register, runs_of
+from .training import TrainConfig
+
+REDUCED_G = dict(n_feats=32, n_content=4, n_fusion=(4, 2, 1), lr_skip=True)
+_REDUCED = "reduced G (32 features, 4 content blocks, fusion 4/2/1; Table 1: 64, 16, 16/8/4) + SRNTT-PT's bilinear ×4 LR skip"
+
+def _cfg(**kw) -> TrainConfig: return TrainConfig(**{**dict(eval_every=10**9, ckpt_every=10**9, log_every=100), **kw})
+
+_PROFILE_RUNS = {   # data, generator kwargs, L1 config, GAN-phase config, what differs from the paper
+    'smoke': (ProxySwapData(32, 1, 6, on_disk=False), REDUCED_G, _cfg(lr=5e-4, batch_size=2, max_iters=2, log_every=1),
+              _cfg(lr=1e-4, batch_size=2, max_iters=2, log_every=1), f"smoke: toy sizes; {_REDUCED}"),
+    'quick': (ProxySwapData(64, 60, 300), REDUCED_G,
+              _cfg(lr=5e-4, batch_size=8, max_iters=600, schedule='cosine', min_lr=1e-5, max_minutes=30.0, ckpt_every=500),
+              _cfg(lr=1e-4, batch_size=8, max_iters=100, max_minutes=15.0, log_every=20),
+              f"quick: {_REDUCED}; 64² HR tiles (SRNTT: 160²); Adam 5e-4 cosine (paper: 1e-4); 30-min guard per run"),
+    'full': (ProxySwapData(160), {}, _cfg(lr=1e-4, batch_size=9, max_iters=132_000, schedule='multistep', milestones=(0.5,), gamma=0.1,
+                                          ckpt_every=5000, log_every=200),
+             _cfg(lr=1e-4, batch_size=9, max_iters=132_000, schedule='multistep', milestones=(0.5,), gamma=0.1, ckpt_every=5000, log_every=200),
+             "full: Table 1 G, SRNTT's schedule (batch 9, Adam 1e-4, ×0.1 at half, 100 CUFED epochs ≈ 132k iterations) on the proxy tiles"),
+}
+
+def _specs(profile: str) -> list[RunSpec]:
+    data, gen, l1, gan, note = _PROFILE_RUNS[profile]
+    seeds, ev = {profile: (0, 1, 2) if profile == 'quick' else (0,)}, {profile: ('proxy-Urban100', 'proxy-B100')}
+    kw = dict(eval_sets=ev, val_set='proxy test tiles, after training')
+    return [RunSpec('amrsr', f'psnr_refs_{profile}', 'attnrepro.amrsr.Generator', dict(gen), data, {profile: l1}, seeds,
+                    loss='attnrepro.amrsr.l1_ref_loss', note=f"PSNR-oriented (L1), with references; {note}", **kw),
+            RunSpec('amrsr', f'single_image_{profile}', 'attnrepro.amrsr.Generator', dict(gen, use_ref=False), replace(data, with_ref=False),
+                    {profile: l1}, seeds, note=f"single-image baseline: the same G without the swapped maps, the same batches (L1); {note}", **kw),
+            RunSpec('amrsr', f'visual_{profile}', 'attnrepro.amrsr.Generator', dict(gen), data, {profile: gan}, {profile: (0,)},
+                    note=("visual-oriented: psnr_refs seed 0 + a phase with all losses (GANLoss: WGAN-GP critic with its own Adam); "
+                          f"trained by the notebook's Trainer, not train_run, which cannot start from another run's weights; {note}"), **kw)]
+
+register(*[s for p in _PROFILE_RUNS for s in _specs(p)])
+
+def amrsr_runs(profile: str) -> dict[str, RunSpec]:
+    "{'psnr_refs', 'single_image', 'visual'} → the registered run of that role for `profile`."
+    return {n.rsplit('_', 1)[0]: s for n, s in runs_of('amrsr').items() if profile in s.configs}
+
