@@ -20,6 +20,7 @@ def main(argv=None) -> int:
     ap.add_argument('--out', default=None, help='results root (default results/)')
     a = ap.parse_args(argv)
     specs = [s for p in a.papers for s in runs_of(p).values()] if a.papers else [s for s in all_runs() if s.paper != 'toy']
+    specs = [s for s in specs if 'full' in s.configs]          # the paper-size specs (reduced ones have no full schedule)
     dev = a.device or str(get_device())
     rows, failed = [], []
     for s in specs:

@@ -86,7 +86,7 @@ def zoo_precision(device) -> pd.DataFrame:
 
 def full_start(device) -> pd.DataFrame:
     from attnrepro.runs import all_runs, check_full_start
-    return pd.DataFrame([check_full_start(s, device=device) for s in all_runs() if s.paper != 'toy'])
+    return pd.DataFrame([check_full_start(s, device=device) for s in all_runs() if s.paper != 'toy' and 'full' in s.configs])
 
 PARTS = {'kernels': check_kernels, 'benchmarks': run_benchmarks, 'zoo': zoo_precision, 'full_start': full_start}
 
