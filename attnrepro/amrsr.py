@@ -630,7 +630,7 @@ _PROFILE_RUNS = {   # data, generator kwargs, L1 config, GAN-phase config, what 
     'smoke': (ProxySwapData(32, 1, 6, on_disk=False), REDUCED_G, _cfg(lr=5e-4, batch_size=2, max_iters=2, log_every=1),
               _cfg(lr=1e-4, batch_size=2, max_iters=2, log_every=1), f"smoke: toy sizes; {_REDUCED}"),
     'quick': (ProxySwapData(64, 60, 300), REDUCED_G,
-              _cfg(lr=5e-4, batch_size=8, max_iters=600, schedule='cosine', min_lr=1e-5, max_minutes=30.0, ckpt_every=500),
+              _cfg(lr=5e-4, batch_size=8, max_iters=1500, schedule='cosine', min_lr=1e-5, max_minutes=30.0, ckpt_every=500),
               _cfg(lr=1e-4, batch_size=8, max_iters=100, max_minutes=15.0, log_every=20),
               f"quick: {_REDUCED}; 64² HR tiles (SRNTT: 160²); Adam 5e-4 cosine (paper: 1e-4); 30-min guard per run"),
     'full': (ProxySwapData(160), {}, _cfg(lr=1e-4, batch_size=9, max_iters=132_000, schedule='multistep', milestones=(0.5,), gamma=0.1,

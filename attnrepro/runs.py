@@ -19,9 +19,9 @@ from .training import TrainConfig, Trainer, tiled_forward, tile_protocol, load_w
 from .results import profile_results_root
 
 # %% auto #0
-__all__ = ['PAPERS', 'Experiment', 'experiment', 'super_resolve', 'centre_crop', 'ScaledBatches', 'SRData', 'resolve_name',
-           'RunSpec', 'register', 'runs_of', 'get_run', 'all_runs', 'RunResult', 'run_dir', 'train_run', 'evaluate_run',
-           'step_flops', 'check_full_start']
+__all__ = ['PAPERS', 'Experiment', 'default_threads', 'experiment', 'super_resolve', 'centre_crop', 'ScaledBatches', 'SRData',
+           'resolve_name', 'RunSpec', 'register', 'runs_of', 'get_run', 'all_runs', 'RunResult', 'run_dir', 'train_run',
+           'evaluate_run', 'step_flops', 'check_full_start']
 
 # %% ../nbs/08_runs.ipynb #r08c0005
 @dataclass
@@ -38,11 +38,19 @@ class Experiment:
     def minutes(self) -> float: return (time.perf_counter() - self.t0)/60
     def __repr__(self): return f"{self.paper} | {self.profile} | {self.hardware} | {self.commit}"
 
+def default_threads() -> int:
+    "Threads for a quick/full run: `$ATTNREPRO_THREADS` (e.g. 1 when two runs share a 2-core machine), else all cores."
+    v = os.environ.get('ATTNREPRO_THREADS', '').strip()
+    if not v: return os.cpu_count() or 1
+    if not v.isdigit() or int(v) < 1: raise ValueError(f"ATTNREPRO_THREADS={v!r}: give a positive whole number of threads")
+    return int(v)
+
 def experiment(paper: str, profile: str, threads: int|None = None, device=None) -> Experiment:
-    """Check `profile`, set torch's threads (default: 1 for smoke, all cores otherwise) and return the `Experiment`:
-    smoke runs keep their checkpoints in a temporary folder, quick/full in `build/<paper>/<profile>/`."""
+    """Check `profile`, set torch's threads (default: 1 for smoke; otherwise `$ATTNREPRO_THREADS` if set, else all
+    cores) and return the `Experiment`: smoke runs keep their checkpoints in a temporary folder, quick/full in
+    `build/<paper>/<profile>/`. The hardware line records the threads used."""
     check_profile(profile)
-    torch.set_num_threads(threads or (1 if profile == 'smoke' else os.cpu_count()))
+    torch.set_num_threads(threads or (1 if profile == 'smoke' else default_threads()))
     dev = torch.device(device) if device is not None else get_device()
     ckpt = Path(tempfile.mkdtemp(prefix=f'{paper}-')) if profile == 'smoke' else build_dir(paper, profile)
     return Experiment(paper, profile, dev, profile_results_root(profile), ckpt, hardware_info(dev), git_commit())
