@@ -14,13 +14,13 @@ from .core import repo_root, results_dir, build_dir, hardware_info, git_commit, 
 
 # %% auto #0
 __all__ = ['PUB_COLS', 'KEY', 'STATUSES', 'UNMEASURED', 'TOLERANCES', 'DIRECTIONS', 'ROW_COLS', 'OPT_COLS', 'PROV_COLS',
-           'VERDICTS', 'CLAIM_COLS', 'FLOOR_MARGIN', 'FLOOR_METRICS', 'README_MAX_LINES', 'CLAIMS_SHOWN',
-           'HEADLINE_ROWS', 'TABLE_ROWS_SHOWN', 'NOT_PAPERS', 'HOW_TO_READ', 'parse_value', 'published_dir',
-           'published', 'compute_status', 'ResultTable', 'make_rows', 'results_root', 'profile_results_root',
-           'figure_path', 'atomic_write_text', 'write_table', 'read_table', 'render_markdown', 't_interval',
-           'min_detectable_effect', 'paired_wins', 'verdict', 'claim_row', 'deterministic_claim', 'write_claims',
-           'read_claims', 'bicubic_floors', 'floor_check', 'effective_status', 'paper_readme_markdown',
-           'summary_markdown', 'write_summary']
+           'VERDICTS', 'CLAIM_COLS', 'FLOOR_MARGIN', 'FLOOR_METRICS', 'PROVENANCE_COLUMNS', 'TIMING',
+           'README_MAX_LINES', 'CLAIMS_SHOWN', 'HEADLINE_ROWS', 'TABLE_ROWS_SHOWN', 'NOT_PAPERS', 'HOW_TO_READ',
+           'parse_value', 'published_dir', 'published', 'compute_status', 'ResultTable', 'make_rows', 'results_root',
+           'profile_results_root', 'figure_path', 'atomic_write_text', 'write_table', 'read_table', 'render_markdown',
+           't_interval', 'min_detectable_effect', 'paired_wins', 'verdict', 'claim_row', 'deterministic_claim',
+           'write_claims', 'read_claims', 'bicubic_floors', 'floor_check', 'compare_results', 'effective_status',
+           'paper_readme_markdown', 'summary_markdown', 'write_summary']
 
 # %% ../nbs/04_results.ipynb #ed7bbb65
 PUB_COLS = ['paper', 'table', 'method', 'train_set', 'dataset', 'scale', 'metric', 'value', 'note']
@@ -491,6 +491,36 @@ def floor_check(rows: pd.DataFrame, floors: pd.DataFrame, paper: str|None = None
                         below_floor=margin < 0, clears=margin >= need, floor_source=own.source.iloc[0]))
     return pd.DataFrame(out, columns=['index', 'paper', 'table', 'method', 'dataset', 'scale', 'metric', 'ours', 'floor',
                                       'margin', 'required', 'below_floor', 'clears', 'floor_source']).set_index('index')
+
+# %% ../nbs/04_results.ipynb #r04cmp02
+PROVENANCE_COLUMNS = ('commit', 'date', 'hardware', 'budget', 'torch', 'threads')
+TIMING = re.compile(r'(^|_)(seconds|elapsed|minutes|median_s|min_s|p25|p75|s_per_iter|ms_per_iteration|time_ratio|it_per_s'
+                    r'|gflops?|gb_per_s|achieved|fraction|wall_s|n)$')
+
+def compare_results(a, b, rtol: float = 1e-9, atol: float = 1e-12, ignore: Iterable[str] = ()) -> pd.DataFrame:
+    """Every CSV of folder `a` against the same file in `b`: one row per file with the cells compared and changed (and
+    the first changes). Provenance and timing columns are skipped (`PROVENANCE_COLUMNS`, `TIMING`, plus `ignore`)."""
+    a, b = Path(a), Path(b)
+    files = sorted(p.relative_to(a) for p in a.rglob('*.csv'))
+    if not files: raise FileNotFoundError(f"compare_results: no CSV files under {a}")
+    rows = []
+    for f in files:
+        if not (b/f).exists(): rows.append(dict(file=str(f), compared=0, changed=0, note=f'missing in {b}')); continue
+        x, y = pd.read_csv(a/f, keep_default_na=False), pd.read_csv(b/f, keep_default_na=False)
+        if x.shape[0] != y.shape[0] or list(x.columns) != list(y.columns):
+            rows.append(dict(file=str(f), compared=0, changed=max(x.size, y.size),
+                             note=f'shape/columns differ: {x.shape} {list(x.columns)[:6]}… vs {y.shape}')); continue
+        cols = [c for c in x.columns if c not in PROVENANCE_COLUMNS and c not in set(ignore) and not TIMING.search(c)]
+        compared = changed = 0; first = []
+        for c in cols:
+            u, v = pd.to_numeric(x[c], errors='coerce'), pd.to_numeric(y[c], errors='coerce')
+            num = u.notna() & v.notna()
+            same = np.where(num, np.isclose(u.fillna(0), v.fillna(0), rtol=rtol, atol=atol), x[c].astype(str) == y[c].astype(str))
+            compared += len(same); changed += int((~same).sum())
+            first += [f'{c}[{i}]: {x[c].iloc[i]} → {y[c].iloc[i]}' for i in np.flatnonzero(~same)[:2]]
+        rows.append(dict(file=str(f), compared=compared, changed=changed, note='; '.join(first[:3]),
+                         skipped=', '.join(c for c in x.columns if c not in cols)))
+    return pd.DataFrame(rows)
 
 # %% ../nbs/04_results.ipynb #b57d2f57
 README_MAX_LINES, CLAIMS_SHOWN, HEADLINE_ROWS, TABLE_ROWS_SHOWN = 250, 12, 6, 60
