@@ -115,7 +115,7 @@ def cmd_train(a) -> int:
 # %% ../nbs/70_cli.ipynb #c70c0013
 def export_onnx(model: torch.nn.Module, path, channels: int = 3, sizes=((24, 24), (31, 17)), value_range: float = 1.0,
                 opset: int = 17) -> float:
-    "Export `model` to ONNX at `path` (dynamic H, W); returns the max |onnxruntime − PyTorch| over `sizes`."
+    "Export `model` to ONNX at `path` (dynamic H, W); returns the max absolute onnxruntime-PyTorch difference over `sizes`."
     try: import onnxruntime as ort
     except ImportError as e: raise SystemExit("export needs onnxruntime and onnx: pip install onnx onnxruntime") from e
     for m in model.modules():

@@ -13,7 +13,7 @@ site from the `django-static-mathjax` wheel: no CDN.
     python scripts/build_docs.py --profile smoke      # show the smoke notebooks
     python scripts/build_docs.py --notebooks DIR --nbs-dir DIR --out DIR --api core   # a small page set (tests)
 """
-import argparse, importlib.util, json, os, re, shutil, subprocess, sys
+import argparse, importlib.util, json, os, posixpath, re, shutil, subprocess, sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parents[1]
@@ -93,6 +93,18 @@ def rewrite_links(text: str, fn) -> str:
         return f"]({fn(t)})"
     return re.sub(r'\]\(([^)\s]+)\)', sub, text)
 
+def unlink_headings(text: str) -> str:
+    """A link inside a heading breaks Sphinx's page toc (KeyError 'anchorname'): `## Claims ([claims.csv](claims.csv))`
+    -> `## Claims (claims.csv)` with the link on a line below it. Outside code fences; images are left alone."""
+    out, fence, link = [], False, re.compile(r'(?<!!)\[([^\]]+)\]\(([^)\s]+)\)')
+    for line in text.splitlines():
+        if line.lstrip().startswith('```'): fence = not fence
+        if not fence and re.match(r'#{1,6}\s', line) and link.search(line):
+            targets = [t for _, t in link.findall(line)]
+            out += [link.sub(r'\1', line), '', ' · '.join(f"[`{t}`]({t})" for t in targets), '']
+        else: out.append(line)
+    return '\n'.join(out) + '\n'
+
 def mathjax_file() -> Path:
     spec = importlib.util.find_spec('mathjax')
     f = Path(spec.submodule_search_locations[0])/'static'/'mathjax'/'es5'/'tex-svg-full.js' if spec else None
@@ -112,6 +124,8 @@ def stage(a) -> dict:
     profile, executed = (a.profile, a.notebooks) if a.notebooks else find_executed(a.profile)
     sources = sorted(nb for nb in a.nbs_dir.glob('*.ipynb') if re.match(r'\d\d_', nb.name) and int(nb.name[:2]) < 90)
     run_nbs = {nb.name: nb for nb in sorted(executed.glob('*.ipynb'))} if executed else {}
+    # every executed notebook gets a page, also one whose source is not (or no longer) in nbs/
+    sources = sorted(sources + [nb for n, nb in run_nbs.items() if n not in {s.name for s in sources}], key=lambda nb: nb.name)
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=root, capture_output=True, text=True).stdout.strip()
     fallback = bool(executed) and profile != 'quick' and a.profile is None and a.notebooks is None
     if executed and not fallback: shown = f"profile **{profile}**, from `{rel(executed)}/`"
@@ -156,28 +170,49 @@ def stage(a) -> dict:
         (src/'api').mkdir(exist_ok=True)
         (src/'api'/f'{m}.md').write_text(f"# `attnrepro.{m}`\n\n{back}\n\n```{{eval-rst}}\n.. automodule:: attnrepro.{m}\n```\n")
 
-    # Home: the claims summary (results/README.md up to its first paper section); each paper's section of result
-    # tables becomes its own page results/<paper>.md beside the copied results/<paper>/ files its links point at.
+    # Home: the claims summary, results/README.md. Each paper folder results/<paper>/ is copied beside the pages (its
+    # links point at the CSVs and figures there); its page results/<paper>.md is the folder's own README.md (full
+    # tables, written by write_summary), and the paper's section stays on the home page (claims first). A paper
+    # without a README.md gets its section of results/README.md as its page instead (the older layout).
     res_readme = a.results/'README.md'
     summary = res_readme.read_text(encoding='utf-8') if res_readme.exists() else '# Results\n\n(no results/README.md yet: run `make reproduce`)\n'
-    for d in sorted(p for p in a.results.iterdir() if p.is_dir() and p.name not in ('notebooks', '_executed')) if a.results.exists() else []:
-        shutil.copytree(d, src/'results'/d.name)
-    # A link inside a heading breaks Sphinx's page toc: `### [name](path)` -> `### name` + the link below it.
-    summary = re.sub(r'^(#+)[ \t]+\[([^\]]+)\]\(([^)]+)\)[ \t]*$', r'\1 \2\n\n[`\3`](\3)', summary, flags=re.M)
+    papers = sorted(p.name for p in a.results.iterdir() if p.is_dir() and p.name not in ('notebooks', '_executed')
+                    and not p.name.startswith('.')) if a.results.exists() else []
+    for name in papers:
+        shutil.copytree(a.results/name, src/'results'/name, ignore=shutil.ignore_patterns('*.md'))  # pages: below
+    paper_pages = [n for n in papers if (a.results/n/'README.md').exists()]
     parts = re.split(r'^(?=## )', summary, flags=re.M)
-    summary, paper_pages = parts[0], []
+    summary, sections, order = parts[0], {}, []
     for part in parts[1:]:
         name = part.splitlines()[0][3:].strip()
         if name == 'notebooks': continue   # the kept executed notebooks are no paper (write_summary lists every folder)
-        if (src/'results'/name).is_dir() or not re.fullmatch(r'\w+', name):
-            (src/'results').mkdir(exist_ok=True)
-            (src/'results'/f"{name}.md").write_text(f"# Results: {name}\n\nFrom `results/README.md`; every row records its "
-                                                    f"profile, budget, hardware, seed and commit.\n\n" + shift_headings(part.split('\n', 1)[1], -1))
-            paper_pages.append(name)
-        else: summary += part
+        order.append(name)
+        if name in papers and name not in paper_pages: sections[name] = part
+        else: summary += part              # 'How to read this', 'Overview', a paper's claims
+    paper_pages = sorted(set(paper_pages) | set(sections), key=lambda n: (n not in order, order.index(n) if n in order else 0, n))
+
+    def site_target(t: str, base: str) -> str:
+        "A link `t` of a results page whose folder is `base` (relative to results/) -> its target relative to the site root."
+        path, _, frag = t.partition('#')
+        path = posixpath.normpath(posixpath.join(base, path)) if path else ''
+        if path == 'README.md': path = 'index.md'
+        elif re.fullmatch(r'(\w+)/README\.md', path) and path.split('/')[0] in paper_pages: path = f"results/{path.split('/')[0]}.md"
+        elif path: path = f"results/{path}"
+        return path + (f"#{frag}" if frag else '')
+    for name in paper_pages:
+        (src/'results').mkdir(exist_ok=True)
+        if name in sections:
+            page = (f"# Results: {name}\n\nFrom `results/README.md`; every row records its profile, budget, hardware, seed "
+                    f"and commit.\n\n" + shift_headings(sections[name].split('\n', 1)[1], -1))
+            page = rewrite_links(page, lambda t: posixpath.relpath(site_target(t, '.'), 'results'))
+        else:
+            page = rewrite_links((a.results/name/'README.md').read_text(encoding='utf-8'),
+                                 lambda t, n=name: posixpath.relpath(site_target(t, n), 'results'))
+        (src/'results'/f"{name}.md").write_text(unlink_headings(page), encoding='utf-8')
+    summary = unlink_headings(summary)
     summary = re.sub(r'^\| notebooks \|.*\n', '', summary, flags=re.M)
     summary = re.sub(r'^#\s.*\n', '', summary, count=1)          # its '# Results' title: the home page has its own
-    summary = rewrite_links(summary, lambda t: f"results/{t}")
+    summary = rewrite_links(summary, lambda t: site_target(t, '.'))
     summary = re.sub(r'^\| (\w+) \|', lambda m: f"| [{m.group(1)}](results/{m.group(1)}.md) |" if m.group(1) in paper_pages
                      else m.group(0), summary, flags=re.M)   # paper names in the summary tables link to their tables
     readme = (a.readme.read_text(encoding='utf-8') if a.readme and a.readme.exists() else '')
