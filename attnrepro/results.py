@@ -567,7 +567,7 @@ def _claims_md(c: pd.DataFrame, n_max: int|None = None, reason_len: int|None = N
     "Markdown lines of a claims table (verdict schema), at most `n_max` rows."
     if 'verdict' not in c.columns:
         return [f"*`claims.csv` predates the verdict rule (no `verdict` column; {len(c)} rows): not counted as verdicts.*"]
-    loc = [x for x in ('dataset', 'scale') if x in c.columns]
+    loc = [x for x in ('dataset', 'data', 'scale') if x in c.columns]      # `data`: its label before the first ':'
     if n_max is not None:   # the overview shows decided claims first
         c = c.iloc[np.argsort([VERDICTS.index(v) if v in VERDICTS else len(VERDICTS) for v in c.verdict], kind='stable')]
     shown = c if n_max is None else c.head(n_max)
@@ -575,7 +575,7 @@ def _claims_md(c: pd.DataFrame, n_max: int|None = None, reason_len: int|None = N
     for _, r in shown.iterrows():
         ci = f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" if _fmt(r.ci_low) else ''
         ours = ' '.join(x for x in (_fmt(r.our_effect), ci) if x)
-        rows.append([r.claim, r.table] + [' '.join(_s(r[x]) for x in loc)] * bool(loc) +
+        rows.append([r.claim, r.table] + [' '.join(_s(r[x]).split(':')[0] for x in loc)] * bool(loc) +
                     [r.metric, _fmt(r.published_effect) or _s(r.published_effect), ours, r.n_seeds, r.paired_wins,
                      _fmt(r.mde), f"**{r.verdict}**", _trunc(r.reason, reason_len) if reason_len else _s(r.reason)])
     header = ['claim', 'table'] + ['set, scale'] * bool(loc) + ['metric', 'published', 'ours [95 % CI]', 'seeds', 'wins', 'MDE', 'verdict', 'reason']
