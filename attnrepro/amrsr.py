@@ -12,9 +12,9 @@ from torch import nn, Tensor
 # %% auto #0
 __all__ = ['LOSS_WEIGHTS', 'LEVELS', 'CUFED5_SOURCE', 'REDUCED_G', 'grid_side', 'grid_bounds', 'input_patches', 'input_att_index',
            'paste', 'paste_at', 'RefAtt', 'multi_level_swap', 'hierarchical_swap', 'match_features', 'swap_features',
-           'ResBlock', 'Fusion', 'Generator', 'Discriminator', 'gram', 'texture_loss', 'gradient_penalty', 'RefSample',
-           'tile_grid', 'proxy_samples', 'proxy_training_samples', 'cufed5_samples', 'SwapStore', 'SwapBatches',
-           'l1_ref_loss', 'VisualGAN', 'GANLoss', 'super_resolve_with_refs', 'spread', 'ProxySwapData', 'amrsr_runs']
+           'Fusion', 'Generator', 'Discriminator', 'gram', 'texture_loss', 'gradient_penalty', 'RefSample', 'tile_grid',
+           'proxy_samples', 'proxy_training_samples', 'cufed5_samples', 'SwapStore', 'SwapBatches', 'l1_ref_loss',
+           'VisualGAN', 'GANLoss', 'super_resolve_with_refs', 'spread', 'ProxySwapData', 'amrsr_runs']
 
 # %% ../nbs/60_amrsr.ipynb #5131b14f
 def grid_side(n: int, what: str = 'parts') -> int:
@@ -223,6 +223,7 @@ def hierarchical_swap(lr_feat: Tensor, ref_feats: list[Tensor], n_c: int = 1, n_
 
 # %% ../nbs/60_amrsr.ipynb #d8681d66
 from .vgg import VGGFeatures, VGG_LABEL
+from .layers import ResBlock   # conv–ReLU–conv + skip, no BatchNorm (the content and fusion blocks)
 from .data import imresize, modcrop
 import numpy as np
 
@@ -254,13 +255,6 @@ def swap_features(vgg: VGGFeatures, lr: np.ndarray, refs: list[np.ndarray], scal
     return multi_level_swap(x, keys, values, (1, 2, 4), n_c, n_r, n_i, mem_budget)
 
 # %% ../nbs/60_amrsr.ipynb #f84b33c8
-class ResBlock(nn.Module):
-    "conv–ReLU–conv + skip, no BatchNorm."
-    def __init__(self, n: int = 64):
-        super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(n, n, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(n, n, 3, padding=1))
-    def forward(self, x): return x + self.body(x)
-
 def _blocks(n, k): return nn.Sequential(*[ResBlock(n) for _ in range(k)])
 
 class Fusion(nn.Module):

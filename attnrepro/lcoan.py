@@ -10,6 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .data import DIV2K_RGB_MEAN
+from .layers import ResBlock   # the release's 'RCAB' with its channel attention commented out = EDSR's block
 from .kernels import load_extension, KernelSet, kernel_inputs
 from .runs import RunSpec, SRData, register, runs_of, evaluate_run
 from .training import TrainConfig, count_params
@@ -17,7 +18,7 @@ from .training import TrainConfig, count_params
 # %% auto #0
 __all__ = ['WCA_KERNELS', 'UNIT_ATTENTION', 'SHARING', 'ATTENTIONS', 'PAPER_ARCH', 'REDUCED_ARCH', 'SMOKE_ARCH', 'TABLE1_CASES',
            'CLAIM_CASES', 'QUADRATIC_CASES', 'QUICK_ITERS', 'PAPER_TRAINING', 'QUICK_TRAINING', 'SMOKE_TRAINING',
-           'conv', 'MeanShift', 'ResBlock', 'Upsampler', 'NonLocalAttention', 'SphericalKMeans', 'window_perm',
+           'conv', 'MeanShift', 'Upsampler', 'NonLocalAttention', 'SphericalKMeans', 'window_perm',
            'window_attention_ref', 'window_apply_ref', 'wca_kernel', 'check_window_inputs', 'window_attention',
            'window_apply', 'SharedPattern', 'LSPAttention', 'FAU', 'LCoAN', 'count_parameters', 'forward_chop',
            'lsh_codes', 'arch_label', 'TiledSRData', 'lcoan_runs', 'case_runs', 'upsampler_keys',
@@ -35,13 +36,6 @@ class MeanShift(nn.Conv2d):
         self.weight.data = torch.eye(3).view(3, 3, 1, 1)
         self.bias.data = sign * rgb_range * torch.tensor(mean)
         for p in self.parameters(): p.requires_grad_(False)
-
-class ResBlock(nn.Module):
-    "conv–ReLU–conv + identity (the release's 'RCAB' with its channel attention commented out, no res_scale)."
-    def __init__(self, c: int):
-        super().__init__()
-        self.body = nn.Sequential(conv(c, c), nn.ReLU(inplace=True), conv(c, c))
-    def forward(self, x): return x + self.body(x)
 
 class Upsampler(nn.Sequential):
     "EDSR upsampler: (conv n→4n, PixelShuffle 2) per factor 2, or conv n→9n, PixelShuffle 3; no activation."
