@@ -120,7 +120,7 @@ def write_benchmark(folder: str, name: str, df: pd.DataFrame, root=None) -> Path
     return write_table(folder, name, df, root=root)
 
 def plot_benchmark(df: pd.DataFrame, folder: str, name: str, x: str = 'name', hue: str|None = None,
-                   title: str = '', root=None) -> Path:
+                   title: str = '', root=None, logx: bool = False) -> Path:
     "Time (ms) and peak memory (MB) side by side: bars over `x`, or lines over a numeric `x` per `hue`; saved as PNG."
     import matplotlib
     matplotlib.use('Agg')
@@ -134,7 +134,8 @@ def plot_benchmark(df: pd.DataFrame, folder: str, name: str, x: str = 'name', hu
                 g = g.sort_values(x); ax.plot(g[x], g[col] * scale, marker='o', label=str(h))
                 if col == 'median_s' and {'p25', 'p75'} <= set(g.columns):
                     ax.fill_between(g[x], g.p25 * scale, g.p75 * scale, alpha=0.2)
-            ax.legend(fontsize=8); ax.set_xlabel(x)
+            ax.legend(fontsize=8); ax.set_xlabel(x + (' (log scale)' if logx else ''))
+            if logx: ax.set_xscale('log', base=2); ax.set_xticks(sorted(df[x].unique()), [str(v) for v in sorted(df[x].unique())])
         else:
             ax.bar(df[x].astype(str), df[col] * scale)
             if col == 'median_s' and {'p25', 'p75'} <= set(df.columns):
