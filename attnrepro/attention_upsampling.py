@@ -45,14 +45,14 @@ def bilinear_upsample(q: torch.Tensor, scale: int) -> torch.Tensor:
 # %% ../nbs/20_attention_upsampling.ipynb #0c1fe201
 def position_table(rel_x: torch.Tensor, rel_y: torch.Tensor) -> torch.Tensor:
     "`p[:, d_r + h, d_c + h] = concat(rel_x[:, d_r + h], rel_y[:, d_c + h])`: shape (C, K, K)."
-    Ch, K = rel_x.shape
+    Ch, K = (int(d) for d in rel_x.shape)                  # parameter sizes: constants under ONNX tracing
     return torch.cat([rel_x[:, :, None].expand(Ch, K, K), rel_y[:, None, :].expand(Ch, K, K)])
 
 def masked_attention(q_up, k_lr, v_lr, rel_x, rel_y, scale: int, logit_scale: float = 1.0) -> torch.Tensor:
     """Eqs. 8, 9, 11, 12 as written: HR queries `q_up` (B, C, SH, SW) attend over the K×K window of the zero-upsampled
     keys/values, positions that are not kept (or lie in the padding) masked. Returns (B, Cv, SH, SW)."""
     B, C, SH, SW = q_up.shape
-    H, W, K = k_lr.shape[-2], k_lr.shape[-1], rel_x.shape[1]
+    H, W, K = k_lr.shape[-2], k_lr.shape[-1], int(rel_x.shape[1])   # K: a parameter size (a constant under ONNX tracing)
     h, Cv = (K - 1) // 2, v_lr.shape[1]
     k_win = F.unfold(zero_upsample(k_lr, scale), K, padding=h).view(B, C, K, K, SH, SW)     # k_{ab} around each (i, j)
     v_win = F.unfold(zero_upsample(v_lr, scale), K, padding=h).view(B, Cv, K, K, SH, SW)
@@ -138,7 +138,7 @@ def attention_upsample(q, k, v, rel_x, rel_y, scale: int = 2, *, q_hr: bool = Fa
     Eqs. 8–9); `rel_x`, `rel_y`: (C/2, K). Returns (B, Cv, S·H, S·W). Logits are scaled by 1/√C if `scale_logits`."""
     if any(t.dim() != 4 for t in (q, k, v)): raise ValueError("q, k, v must be 4-d (B, C, H, W)")
     B, C, H, W = k.shape
-    S, K = int(scale), rel_x.shape[1]
+    S, K = int(scale), int(rel_x.shape[1])             # K: a parameter size, a constant even under ONNX tracing
     check_kernel_size(K)
     if S < 1: raise ValueError(f"scale must be >= 1, got {scale}")
     if C % 2: raise ValueError(f"query/key channels must be even (p = concat(rel_x, rel_y)), got {C}")
