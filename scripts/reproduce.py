@@ -138,8 +138,8 @@ def run_one(nb: Path, profile: str, results: Path, executed: Path, stop: Stop) -
         time.sleep(0.2)
         if time.time() >= beat:                               # a heartbeat between the cells' own output
             beat += 60
-            print(f"[{nb.stem}] {(time.time() - t0)/60:.0f} min elapsed" + (f" (expected ≈ {expect:.0f} min on an idle 2-core "
-                  "machine, README)" if expect and profile == 'quick' else ''), flush=True)
+            print(f"[{nb.stem}] {(time.time() - t0)/60:.0f} min elapsed" + (f" (the README's table: ≈ {expect:.0f} min, wall time "
+                  "of the run it lists)" if expect and profile == 'quick' else ''), flush=True)
     if proc is not None and proc.poll() is None: kill_tree(proc)
     ok = proc is not None and proc.returncode == 0 and not stop.signum
     if ok: shutil.rmtree(into); return True, time.time() - t0, ''
