@@ -414,9 +414,9 @@ class SISRData:
 
 # %% ../nbs/20_attention_upsampling.ipynb #4916635a
 PAPER_PATCH, QUICK_PATCH = {2: 12, 4: 10, 8: 8}, {2: 24, 4: 16, 8: 8}       # LR patch sizes (the paper gives none)
-QUICK_ITERS, QUICK_BATCH = {2: 600, 4: 3000, 8: 3000}, {2: 16, 4: 8, 8: 8}
+QUICK_ITERS, QUICK_BATCH = {2: 1200, 4: 3000, 8: 3000}, {2: 16, 4: 8, 8: 8}
 QUICK_SCALES = (2,)            # ×4/×8 do not reach bicubic within a notebook's CPU budget (measured, see the text above)
-QUICK_CHANNELS, QUICK_GUARD_MINUTES = {2: 128, 4: 64, 8: 64}, 40
+QUICK_CHANNELS, QUICK_GUARD_MINUTES = {2: 128, 4: 64, 8: 64}, 60
 SISR_TRAIN_SETS = {'IV': ('T91', 'General-100'), 'V': ('BSDS200',)}
 PAPER_TRAINING = TrainConfig(loss='l2', lr=1e-3, batch_size=20, schedule='plateau', plateau_factor=0.8, plateau_patience=5,
                              plateau_metric='psnr', max_iters=100_000, eval_every=2000, ckpt_every=2000, log_every=500)
