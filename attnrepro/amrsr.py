@@ -485,6 +485,7 @@ def _dihedral(t: Tensor, hflip, vflip, transpose) -> Tensor:
     if vflip: t = t.flip(-2)
     return t.transpose(-1, -2) if transpose else t
 
+# %% ../nbs/60_amrsr.ipynb #14ed376b
 class SwapBatches:
     "Random batches from a SwapStore with flips/transposes: ((lr, sw3, sw2, sw1, w), hr) float32, or ((lr,), hr); resumable."
     def __init__(self, store: SwapStore, batch_size: int, seed: int = 0, augment: bool = True, with_ref: bool = True):

@@ -492,6 +492,7 @@ LAPSRN_KEYMAP = {'features.0.0': ('conv2d', 'conv'), 'features.0.3': ('conv2d_1'
                  'features.1.0': ('conv2d_3', 'conv'), 'features.1.3': ('conv2d_4', 'conv'), 'features.1.6': ('conv2d_5', 'conv'),
                  'features.1.9': ('feature_4x', 'deconv'), 'residual.1.0': ('residual_4x', 'conv'), 'upscale.1': ('conv2d_transpose_1', 'deconv')}
 
+# %% ../nbs/30_cbam_sr.ipynb #0adbc79b
 def keras_to_state_dict(weights: dict, keymap: dict, scale: int = 4) -> dict:
     "Our state_dict from Keras layer weights via `keymap`; every Keras variable must be used exactly once."
     sd, used = {}, set()

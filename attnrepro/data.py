@@ -153,6 +153,7 @@ def _read_rows(m: Path) -> dict[str, dict]:
         raise DatasetCorruptError(f"{m}: not a MANIFEST.tsv (needs columns relpath, sha256, bytes)")
     return {r['relpath']: r for r in rows}
 
+# %% ../nbs/01_data.ipynb #5965e79b
 def verify(name: str, root=None) -> int:
     "Check every file of `name` against its MANIFEST.tsv; returns the number of files checked. Raises on any problem."
     info, root = dataset_info(name), Path(root or data_root())
@@ -209,6 +210,7 @@ def require(name: str, root=None, check: bool = True) -> Path:
     elif not dataset_dir(name, root).is_dir(): raise _missing(dataset_info(name), Path(root or data_root()), f"no folder {dataset_dir(name, root)}")
     return dataset_dir(name, root)
 
+# %% ../nbs/01_data.ipynb #5965e79c
 def available(root=None) -> dict[str, bool]:
     "Which registered datasets are present (folder and images/files exist; not verified)."
     def ok(i):
@@ -326,6 +328,7 @@ def _imresize(x, scale, out_shape, antialias, rnd):
         x = _resize_axis(x, out[ax], scales[ax], int(ax), antialias, rnd)
     return x
 
+# %% ../nbs/01_data.ipynb #r01spl01
 def imresize(img: np.ndarray, scale: float|None = None, out_shape=None, antialias: bool = True) -> np.ndarray:
     "MATLAB `imresize(img, scale, 'bicubic')` for uint8 H×W or H×W×C: uint8 out, rounded after each axis."
     if img.dtype != np.uint8: raise TypeError(f"imresize takes uint8 images (got {img.dtype}); use imresize_float for floats")
@@ -412,6 +415,7 @@ def _as_items(images):
     if isinstance(images, ImageSet): return images.items, images.name
     return [(n, a, None) for n, a in images], 'arrays'
 
+# %% ../nbs/01_data.ipynb #ee1bab4b
 class PatchSampler:
     "Random aligned (LR, HR) training patches with flips/transposes; deterministic and resumable."
     def __init__(self, images, scale: int, lr_patch: int, batch_size: int = 16, seed: int = 0, augment: bool = True,

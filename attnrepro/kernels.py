@@ -122,6 +122,7 @@ def _load_inline(key: str, d: Path, **kw):
     from torch.utils.cpp_extension import load_inline
     return load_inline(name=key, build_directory=str(d), **kw)
 
+# %% ../nbs/06_kernels.ipynb #3c1f5a2b
 def load_extension(name: str, cpp_sources, cuda_sources=None, functions=None, extra_cflags=DEFAULT_CFLAGS,
                    extra_cuda_cflags=DEFAULT_CUDA_CFLAGS, extra_ldflags=DEFAULT_LDFLAGS, verbose: bool = False):
     """Build (first time) or load the extension `name` from C++ (and optional CUDA) sources with `load_inline`.

@@ -200,6 +200,7 @@ class _WCAWeights(torch.autograd.Function):
             dq, dk, dv = ctx.ext.wca_backward(dout, q, k, v, perm, lse, p, _NONE.to(q) if dp is None else dp.to(p.dtype), ctx.window)
         return dq, dk, dv, None, None, None
 
+# %% ../nbs/50_lcoan.ipynb #bc6545ab
 class _WCAApply(torch.autograd.Function):
     "CoA unit: shared weights P applied to new values (gather → P V → un-sort); gradients to P and v."
     @staticmethod

@@ -14,13 +14,11 @@ from .core import repo_root, results_dir, build_dir, hardware_info, git_commit, 
 
 # %% auto #0
 __all__ = ['PUB_COLS', 'KEY', 'STATUSES', 'UNMEASURED', 'TOLERANCES', 'DIRECTIONS', 'ROW_COLS', 'OPT_COLS', 'PROV_COLS',
-           'VERDICTS', 'CLAIM_COLS', 'FLOOR_MARGIN', 'FLOOR_METRICS', 'PROVENANCE_COLUMNS', 'TIMING',
-           'README_MAX_LINES', 'CLAIMS_SHOWN', 'HEADLINE_ROWS', 'TABLE_ROWS_SHOWN', 'NOT_PAPERS', 'HOW_TO_READ',
-           'parse_value', 'published_dir', 'published', 'compute_status', 'ResultTable', 'make_rows', 'results_root',
-           'profile_results_root', 'figure_path', 'atomic_write_text', 'write_table', 'read_table', 'render_markdown',
-           't_interval', 'min_detectable_effect', 'paired_wins', 'verdict', 'claim_row', 'deterministic_claim',
-           'write_claims', 'read_claims', 'bicubic_floors', 'floor_check', 'compare_results', 'effective_status',
-           'paper_readme_markdown', 'summary_markdown', 'write_summary']
+           'VERDICTS', 'CLAIM_COLS', 'FLOOR_MARGIN', 'FLOOR_METRICS', 'parse_value', 'published_dir', 'published',
+           'compute_status', 'ResultTable', 'make_rows', 'results_root', 'profile_results_root', 'figure_path',
+           'atomic_write_text', 'write_table', 'read_table', 'render_markdown', 't_interval', 'min_detectable_effect',
+           'paired_wins', 'verdict', 'claim_row', 'deterministic_claim', 'write_claims', 'read_claims',
+           'bicubic_floors', 'floor_check']
 
 # %% ../nbs/04_results.ipynb #ed7bbb65
 PUB_COLS = ['paper', 'table', 'method', 'train_set', 'dataset', 'scale', 'metric', 'value', 'note']
@@ -211,6 +209,7 @@ class ResultTable:
         "Write `frame()` to `results/<folder or paper>/<name or table_<table>>.csv` (atomically)."
         return write_table(folder or self.paper, name or f"table_{self.table}", self.frame(), root=root)
 
+# %% ../nbs/04_results.ipynb #228b289b
 def make_rows(paper: str, table: str, measurements, *, skips: Iterable = (), **kw) -> pd.DataFrame:
     "Functional form: `ResultTable(paper, table, **kw)`, add `measurements`, apply `skips` [(status, note, where), ...]; its frame."
     rt = ResultTable(paper, table, **kw).add_many(measurements)
@@ -386,6 +385,7 @@ def _prov(budget, profile, hardware, commit):
     return dict(budget=str(budget), profile=check_profile(profile), hardware=hardware if hardware is not None else hardware_info(),
                 commit=git_commit() if commit is None else commit)
 
+# %% ../nbs/04_results.ipynb #0ded4a7b
 def claim_row(claim: str, table: str, metric: str, effects=None, direction: int = 1, *, published_effect='',
               per_image=None, margin: float|None = None, min_seeds: int = 2, reason: str = '', budget='', profile: str,
               hardware: str|None = None, commit: str|None = None, **extra) -> dict:
@@ -467,6 +467,7 @@ def bicubic_floors(root=None) -> pd.DataFrame:
 def _trained(r) -> bool:
     return not (_s(r.get('method', '')).lower().startswith('bicubic') or _s(r.get('budget', '')).lower().startswith(('no training', 'n/a')))
 
+# %% ../nbs/04_results.ipynb #f8aeb87b
 def floor_check(rows: pd.DataFrame, floors: pd.DataFrame, paper: str|None = None) -> pd.DataFrame:
     """Trained PSNR (Y protocols) and RMSE rows of `rows` beside bicubic's value: a table's own Bicubic row of the same
     dataset, scale, metric and protocol first, else the Y-PSNR floor. Columns floor, margin (>0: better than bicubic),
@@ -491,206 +492,3 @@ def floor_check(rows: pd.DataFrame, floors: pd.DataFrame, paper: str|None = None
                         below_floor=margin < 0, clears=margin >= need, floor_source=own.source.iloc[0]))
     return pd.DataFrame(out, columns=['index', 'paper', 'table', 'method', 'dataset', 'scale', 'metric', 'ours', 'floor',
                                       'margin', 'required', 'below_floor', 'clears', 'floor_source']).set_index('index')
-
-# %% ../nbs/04_results.ipynb #r04cmp02
-PROVENANCE_COLUMNS = ('commit', 'date', 'hardware', 'budget', 'torch', 'threads')
-TIMING = re.compile(r'(^|_)(seconds|elapsed|minutes|median_s|min_s|p25|p75|s_per_iter|ms_per_iteration|time_ratio|it_per_s'
-                    r'|gflops?|gb_per_s|achieved|fraction|wall_s|n)$')
-
-def compare_results(a, b, rtol: float = 1e-9, atol: float = 1e-12, ignore: Iterable[str] = ()) -> pd.DataFrame:
-    """Every CSV of folder `a` against the same file in `b`: one row per file with the cells compared and changed (and
-    the first changes). Provenance and timing columns are skipped (`PROVENANCE_COLUMNS`, `TIMING`, plus `ignore`)."""
-    a, b = Path(a), Path(b)
-    files = sorted(p.relative_to(a) for p in a.rglob('*.csv'))
-    if not files: raise FileNotFoundError(f"compare_results: no CSV files under {a}")
-    rows = []
-    for f in files:
-        if not (b/f).exists(): rows.append(dict(file=str(f), compared=0, changed=0, note=f'missing in {b}')); continue
-        x, y = pd.read_csv(a/f, keep_default_na=False), pd.read_csv(b/f, keep_default_na=False)
-        if x.shape[0] != y.shape[0] or list(x.columns) != list(y.columns):
-            rows.append(dict(file=str(f), compared=0, changed=max(x.size, y.size),
-                             note=f'shape/columns differ: {x.shape} {list(x.columns)[:6]}… vs {y.shape}')); continue
-        cols = [c for c in x.columns if c not in PROVENANCE_COLUMNS and c not in set(ignore) and not TIMING.search(c)]
-        compared = changed = 0; first = []
-        for c in cols:
-            u, v = pd.to_numeric(x[c], errors='coerce'), pd.to_numeric(y[c], errors='coerce')
-            num = u.notna() & v.notna()
-            same = np.where(num, np.isclose(u.fillna(0), v.fillna(0), rtol=rtol, atol=atol), x[c].astype(str) == y[c].astype(str))
-            compared += len(same); changed += int((~same).sum())
-            first += [f'{c}[{i}]: {x[c].iloc[i]} → {y[c].iloc[i]}' for i in np.flatnonzero(~same)[:2]]
-        rows.append(dict(file=str(f), compared=compared, changed=changed, note='; '.join(first[:3]),
-                         skipped=', '.join(c for c in x.columns if c not in cols)))
-    return pd.DataFrame(rows)
-
-# %% ../nbs/04_results.ipynb #b57d2f57
-README_MAX_LINES, CLAIMS_SHOWN, HEADLINE_ROWS, TABLE_ROWS_SHOWN = 250, 12, 6, 60
-
-def _paper_order(names: list) -> list:
-    nbs = sorted((repo_root()/'nbs').glob('[0-9][0-9]_*.ipynb'))
-    rank = {re.sub(r'^\d+_', '', n.stem): i for i, n in enumerate(nbs)}
-    return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
-
-NOT_PAPERS = ('notebooks', 'full_start', 'gpu_check')   # folders of the results root that hold no paper's tables
-
-def _papers(root) -> list:
-    return _paper_order([d.name for d in root.iterdir()
-                         if d.is_dir() and not d.name.startswith(('_', '.')) and d.name not in NOT_PAPERS])
-
-def _is_result(t: pd.DataFrame) -> bool: return {'published', 'ours', 'status'} <= set(t.columns)
-
-def effective_status(t: pd.DataFrame, floors: pd.DataFrame, paper: str) -> pd.Series:
-    "The rows' statuses, with trained rows below the bicubic floor relabelled 'below bicubic'."
-    st = t.status.copy()
-    fc = floor_check(t, floors, paper)
-    if len(fc): st.loc[fc.index[fc.below_floor.astype(bool)]] = 'below bicubic'
-    return st
-
-def _load(root, paper):
-    "(claims or None, [(path, table with effective statuses)]) of one paper."
-    floors = bicubic_floors(root)
-    claims, tables = None, []
-    for f in sorted((root/paper).glob('*.csv')):
-        t = read_table(f)
-        if f.name == 'claims.csv': claims = t; continue
-        if _is_result(t): t = t.assign(status=effective_status(t, floors, paper))
-        tables.append((f, t))
-    return claims, tables
-
-def _trunc(s, n=90) -> str:
-    s = _s(s); return s if len(s) <= n else s[:n - 1] + '…'
-
-def _fmt(x, digits=3) -> str:
-    v = _num(x)
-    return '' if math.isnan(v) else f"{v:+.{digits}g}" if abs(v) < 1e4 else f"{v:.4g}"
-
-def _claims_md(c: pd.DataFrame, n_max: int|None = None, reason_len: int|None = None) -> list:
-    "Markdown lines of a claims table (verdict schema), at most `n_max` rows."
-    if 'verdict' not in c.columns:
-        return [f"*`claims.csv` predates the verdict rule (no `verdict` column; {len(c)} rows): not counted as verdicts.*"]
-    loc = [x for x in ('dataset', 'data', 'scale') if x in c.columns]      # `data`: its label before the first ':'
-    if n_max is not None:   # the overview shows decided claims first
-        c = c.iloc[np.argsort([VERDICTS.index(v) if v in VERDICTS else len(VERDICTS) for v in c.verdict], kind='stable')]
-    shown = c if n_max is None else c.head(n_max)
-    rows = []
-    for _, r in shown.iterrows():
-        ci = f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" if _fmt(r.ci_low) else ''
-        ours = ' '.join(x for x in (_fmt(r.our_effect), ci) if x)
-        rows.append([r.claim, r.table] + [' '.join(_s(r[x]).split(':')[0] for x in loc)] * bool(loc) +
-                    [r.metric, _fmt(r.published_effect) or _s(r.published_effect), ours, r.n_seeds, r.paired_wins,
-                     _fmt(r.mde), f"**{r.verdict}**", _trunc(r.reason, reason_len) if reason_len else _s(r.reason)])
-    header = ['claim', 'table'] + ['set, scale'] * bool(loc) + ['metric', 'published', 'ours [95 % CI]', 'seeds', 'wins', 'MDE', 'verdict', 'reason']
-    _, line = _split_const(c, ['budget', 'profile', 'hardware', 'commit'])
-    out = [_md(header, rows)]
-    if n_max is not None and len(c) > n_max:
-        rest = c.iloc[n_max:].verdict.value_counts()
-        out += ['', f"*… {len(c) - n_max} more claims in the paper's README (" + ', '.join(f'{v}: {n}' for v, n in rest.items()) + ').*']
-    return out + ([''] + [line] if line else [])
-
-def _headline(tables) -> pd.DataFrame:
-    "A few rows with both a published number and ours: trained PSNR/RMSE rows first, Set5 first, ≤ 2 per table."
-    cand = []
-    for k, (f, t) in enumerate(tables):
-        if not _is_result(t): continue
-        m = t.published.map(lambda v: not math.isnan(parse_value(v)[0])) & t.ours.map(lambda v: not math.isnan(_num(v)))
-        for j, (_, r) in enumerate(t[m].iterrows()):
-            key = (r.metric not in FLOOR_METRICS, not _trained(r), _s(r.get('dataset')) != 'Set5', k, j)
-            cand.append((key, f.stem, r))
-    cand.sort(key=lambda x: x[0])
-    out, per, seen = [], {}, set()
-    for _, stem, r in cand:
-        key = (stem,) + tuple(_s(r.get(c, '')) for c in ('method', 'dataset', 'scale', 'metric'))
-        if per.get(stem, 0) >= 2 or len(out) >= HEADLINE_ROWS or key in seen: continue
-        per[stem] = per.get(stem, 0) + 1; seen.add(key)
-        out.append(dict(file=stem, **r))
-    return pd.DataFrame(out)
-
-def _counts(tables) -> dict:
-    res = [t for _, t in tables if _is_result(t)]
-    st = pd.concat([t.status for t in res]) if res else pd.Series([], dtype=str)
-    return {s: int((st == s).sum()) for s in STATUSES} | {'rows': len(st)}
-
-def _groups(t: pd.DataFrame):
-    "Sub-tables of `t`, one per distinct (protocol, budget)."
-    keys = [c for c in ('protocol', 'budget') if c in t.columns and t[c].nunique() > 1]
-    if not keys: yield t; return
-    for _, g in t.groupby(keys, sort=False): yield g
-
-def paper_readme_markdown(paper: str, root=None) -> str:
-    "The text of `results/<paper>/README.md`: every claim, every table (measured rows), its figures."
-    root = results_root(root); claims, tables = _load(root, paper)
-    out = [f'# {paper}: results', '', f'Generated by `attnrepro.results.write_summary()` from `results/{paper}/*.csv` — '
-           'see [the overview](../README.md) for how to read it.', '']
-    if claims is not None: out += ['## Claims ([claims.csv](claims.csv))', ''] + _claims_md(claims) + ['']
-    for f, t in tables:
-        out += [f'## [{f.stem}]({f.name})', '']
-        if _is_result(t):
-            have = t.ours.map(lambda v: not _missing(v))
-            for g in _groups(t[have]): out += [render_markdown(g), '']
-            if (~have).any():
-                vc = t[~have].status.value_counts()
-                out += [f"*{int((~have).sum())} published rows without a number of ours left out ("
-                        + ', '.join(f'{s}: {n}' for s, n in vc.items()) + ').*', '']
-            if not have.any(): out += ['*(no measured rows)*', '']
-        else:
-            for g in _groups(t.head(TABLE_ROWS_SHOWN)): out += [render_markdown(g), '']
-            if len(t) > TABLE_ROWS_SHOWN: out += [f"*… {len(t) - TABLE_ROWS_SHOWN} more rows in [{f.name}]({f.name}).*", '']
-    for fig in sorted((root/paper).glob('*.png')):
-        out += [f'![{fig.stem}]({fig.name})', '', f'*Figure: `{fig.name}`, written by the {paper} notebook.*', '']
-    return '\n'.join(out).rstrip() + '\n'
-
-HOW_TO_READ = """## How to read this
-
-* **Claims first.** Each paper's claims are rows of `results/<paper>/claims.csv`. A difference claim ("A beats B") is
-  decided from per-seed effects (A − B, paired by seed): *our effect* is their mean with a 95 % t-interval over seeds;
-  **holds** / **fails** when the interval excludes 0 on / against the claimed side, **inconclusive** otherwise (the
-  *MDE*, (t₀.₉₇₅,ₙ₋₁ + t₀.₈₀,ₙ₋₁)·s/√n, is the smallest effect these seeds could have shown), **untestable** when data
-  is missing (the reason says which). *Wins*: test images on the claimed side. Deterministic claims (parameter
-  counts, measured ratios) compare one number with its target.
-* **Numbers.** Every row sets our number beside the published one (*Δ* = ours − published) with its protocol,
-  profile (`smoke` seconds / `quick` bounded CPU budgets / `full` the paper's schedule), budget, hardware and commit.
-  *below bicubic*: a trained network worse than bicubic interpolation (a failed run); *below, budget-limited*: above
-  bicubic but below the paper under a shortened schedule; *exact*: rounds to the printed number.
-* **Full tables** are in `results/<paper>/README.md`, linked below."""
-
-def summary_markdown(root=None) -> str:
-    "The text of `results/README.md` (claims first, ≤ README_MAX_LINES lines) for the results under `root`."
-    root = results_root(root); papers = _papers(root)
-    data = {p: _load(root, p) for p in papers}
-    out = ['# Results', '', f'Generated by `attnrepro.results.write_summary()` from `results/<paper>/*.csv` on {today()}.', '',
-           HOW_TO_READ, '', '## Overview', '']
-    vrows = []
-    for p in papers:
-        c = data[p][0]
-        if c is not None and 'verdict' in c.columns: vrows.append([p] + [int((c.verdict == v).sum()) for v in VERDICTS] + [len(c)])
-        else: vrows.append([p] + ['–'] * len(VERDICTS) + ['no claims.csv' if c is None else 'old schema'])
-    out += [_md(['paper'] + list(VERDICTS) + ['claims'], vrows), '']
-    counts = {p: _counts(data[p][1]) for p in papers}
-    always = {'below bicubic', 'below, budget-limited'}
-    used = [s for s in STATUSES if s in always or any(counts[p][s] for p in papers)]
-    out += ['Rows per status (all result tables; *below bicubic* counts trained rows under the bicubic floor):', '',
-            _md(['paper'] + used + ['rows'], [[p] + [counts[p][s] for s in used] + [counts[p]['rows']] for p in papers]), '']
-    for p in papers:
-        claims, tables = data[p]
-        every = [t for _, t in tables] + ([claims] if claims is not None else [])
-        vals = lambda col: ', '.join(sorted({v for t in every if col in t.columns for v in t[col] if v})) or '–'
-        out += [f'## {p}', '', f'Full tables: [{p}/README.md]({p}/README.md). Profiles: {vals("profile")}; commits: {vals("commit")}; '
-                f'hardware: {_trunc(vals("hardware"), 120)}.', '']
-        if claims is not None: out += ['**Claims** ([claims.csv](' + f'{p}/claims.csv)):', ''] + _claims_md(claims, CLAIMS_SHOWN, 70) + ['']
-        else: out += ['*No claims.csv yet.*', '']
-        hl = _headline(tables)
-        if len(hl):
-            out += ['**Headline numbers:**', '', _md(['table', 'method', 'dataset', 'scale', 'metric', 'published', 'ours', 'Δ', 'status', 'budget'],
-                    [[r.file, r.get('method', ''), r.get('dataset', ''), r.get('scale', ''), r.metric, r.published,
-                      _like(r.ours, _s(r.published)), _like(_num(r.ours) - parse_value(r.published)[0], _s(r.published), signed=True),
-                      r.status, _trunc(r.get('budget', ''), 50)]
-                     for _, r in hl.iterrows()]), '']
-    text = '\n'.join(out).rstrip() + '\n'
-    n = text.count('\n')
-    if n > README_MAX_LINES: raise ValueError(f"results/README.md would have {n} lines > {README_MAX_LINES}: show fewer claims/rows")
-    return text
-
-def write_summary(root=None) -> Path:
-    "Rebuild `results/<paper>/README.md` for every paper and the claims-first `results/README.md` (atomically); returns the latter."
-    root = results_root(root)
-    for p in _papers(root): atomic_write_text(root/p/'README.md', paper_readme_markdown(p, root))
-    return atomic_write_text(root/'README.md', summary_markdown(root))

@@ -173,6 +173,7 @@ def get_run(paper: str, name: str) -> RunSpec:
     if name not in runs: raise KeyError(f"{paper} has no run {name!r}; its runs: {sorted(runs)}")
     return runs[name]
 
+# %% ../nbs/08_runs.ipynb #r08c001b
 def all_runs() -> list[RunSpec]:
     "Every registered run: the papers' in paper order, then the others (the toy run)."
     papers = [*PAPERS, *sorted({p for p, _ in _REGISTRY} - set(PAPERS))]

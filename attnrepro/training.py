@@ -51,6 +51,7 @@ def _check_milestone(m, what='milestone'):
     if not (0 < m < 1 or (m >= 1 and float(m).is_integer())):
         raise ValueError(f"{what} {m!r}: use an iteration count (integer ≥ 1) or a fraction of the budget in (0, 1)")
 
+# %% ../nbs/03_training.ipynb #b83925cb
 @dataclass
 class TrainConfig:
     "All hyper-parameters of a training run (stored in every checkpoint)."
@@ -192,6 +193,7 @@ def save_checkpoint(path, state: dict) -> Path:
         raise
     return path
 
+# %% ../nbs/03_training.ipynb #43bcdd2b
 def load_checkpoint(path, map_location='cpu') -> dict:
     """Load a checkpoint with `torch.load(weights_only=True)`. A missing, corrupt or unsafe file raises an error naming it,
     saying what is wrong and what to do."""
@@ -303,33 +305,9 @@ def make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
     opt = torch.optim.AdamW if cfg.optimizer == 'adamw' else torch.optim.Adam
     return opt(params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, weight_decay=cfg.weight_decay)
 
-class Trainer:
-    "Train `model` with `cfg` on `batches.next_batch()`; evaluate, keep best.pt/last.pt in `ckpt_dir`, resume exactly, run under torchrun."
-    def __init__(self, model: nn.Module, cfg: TrainConfig, batches, eval_fn=None, ckpt_dir=None, loss_fn=None, *,
-                 device=None, model_kwargs: dict|None = None, param_groups=None, progress: bool = True, ddp_kwargs: dict|None = None):
-        if not callable(getattr(batches, 'next_batch', None)): raise TypeError("batches needs a next_batch() -> (inputs, targets) method")
-        if cfg.schedule == 'plateau' and eval_fn is None: raise ValueError("schedule='plateau' needs an eval_fn")
-        self.cfg, self.batches, self.eval_fn, self.loss_fn, self.model_kwargs = cfg, batches, eval_fn, loss_fn, model_kwargs
-        self.ckpt_dir = Path(ckpt_dir) if ckpt_dir is not None else None
-        dev = torch.device(device) if device is not None else get_device()
-        self.dist = dist_info()
-        if self.dist.world > 1:
-            if dev.type == 'cuda': dev = torch.device('cuda', self.dist.local_rank)
-            self.dist = init_distributed('nccl' if dev.type == 'cuda' else 'gloo')
-            if cfg.batch_size < self.dist.world: raise ValueError(f"batch_size {cfg.batch_size} < {self.dist.world} ranks")
-        self.device, self.model = dev, model.to(dev)
-        self.net = (DistributedDataParallel(model, device_ids=[dev.index] if dev.type == 'cuda' else None, **(ddp_kwargs or {}))
-                    if self.dist.world > 1 else model)
-        self.opt = make_optimizer(cfg, param_groups if param_groups is not None else [p for p in model.parameters() if p.requires_grad])
-        for g in self.opt.param_groups: g.setdefault('initial_lr', g['lr'])
-        self.sched = (torch.optim.lr_scheduler.ReduceLROnPlateau(self.opt, mode=cfg.plateau_mode, factor=cfg.plateau_factor,
-                      patience=cfg.plateau_patience, min_lr=cfg.min_lr) if cfg.schedule == 'plateau' else None)
-        self.criterion = pixel_loss(cfg.loss, cfg.charbonnier_eps)
-        self.progress = progress and self.dist.main
-        self.iteration, self.elapsed, self.history, self.local_batch = 0, 0.0, [], None
-        self.best, self.best_iteration, self.stopped_by, self.first_loss = None, None, None, None
-
-    # --- one step -------------------------------------------------------------------------------------------------
+# %% ../nbs/03_training.ipynb #r03tr002
+class _Step:
+    "The optimiser step of `Trainer` (its state: `net`, `opt`, `cfg`, `dist`, `device`, `criterion`, `first_loss`)."
     def compute_loss(self, inputs, targets) -> torch.Tensor:
         "`loss_fn(net, inputs, targets)` if given, else the configured pixel loss of `net(*inputs)` against `targets`."
         if self.loss_fn is not None: return self.loss_fn(self.net, inputs, targets)
@@ -369,7 +347,9 @@ class Trainer:
             f"{self.iteration}); the checkpoints {where} are untouched. Lower the learning rate (lr={self.cfg.lr:g}), set "
             "grad_clip, or check the data normalisation (inputs and targets in the range the model expects).")
 
-    # --- evaluation, state ----------------------------------------------------------------------------------------
+# %% ../nbs/03_training.ipynb #r03tr004
+class _Evaluation:
+    "Evaluation and the best checkpoint of `Trainer`."
     def evaluate(self, step_scheduler: bool = True) -> dict:
         "Run `eval_fn` on rank 0 (generators untouched); share the metrics, update best.pt and the plateau scheduler."
         metrics = {}
@@ -391,6 +371,9 @@ class Trainer:
         if self.sched is not None and step_scheduler: self.sched.step(metrics[self.cfg.plateau_metric])
         return metrics
 
+# %% ../nbs/03_training.ipynb #r03tr006
+class _Checkpointing:
+    "What a `Trainer` checkpoint holds, how it is restored and written."
     def state_dict(self) -> dict:
         "Everything needed to resume exactly, and to know what produced the weights."
         m = unwrap(self.model)
@@ -433,7 +416,9 @@ class Trainer:
         if path is None: raise ValueError("no checkpoint path: give Trainer a ckpt_dir or save() a path")
         return save_checkpoint(path, self.state_dict()) if self.dist.main else None
 
-    # --- the loop -----------------------------------------------------------------------------------------------
+# %% ../nbs/03_training.ipynb #r03tr008
+class _Loop:
+    "The training loop of `Trainer`: budget, clock, history, `fit`."
     def _done(self) -> bool:
         c = self.cfg
         if c.max_iters is not None and self.iteration >= c.max_iters: self.stopped_by = 'max_iters'
@@ -480,6 +465,33 @@ class Trainer:
                     bar.set_postfix({k: f"{v:.4g}" for k, v in rec.items() if k not in ('iteration', 'elapsed')})
         if self.dist.world > 1: dist.barrier()
         return self.history
+
+# %% ../nbs/03_training.ipynb #r03tr010
+class Trainer(_Loop, _Step, _Evaluation, _Checkpointing):
+    "Train `model` with `cfg` on `batches.next_batch()`; evaluate, keep best.pt/last.pt in `ckpt_dir`, resume exactly, run under torchrun."
+    def __init__(self, model: nn.Module, cfg: TrainConfig, batches, eval_fn=None, ckpt_dir=None, loss_fn=None, *,
+                 device=None, model_kwargs: dict|None = None, param_groups=None, progress: bool = True, ddp_kwargs: dict|None = None):
+        if not callable(getattr(batches, 'next_batch', None)): raise TypeError("batches needs a next_batch() -> (inputs, targets) method")
+        if cfg.schedule == 'plateau' and eval_fn is None: raise ValueError("schedule='plateau' needs an eval_fn")
+        self.cfg, self.batches, self.eval_fn, self.loss_fn, self.model_kwargs = cfg, batches, eval_fn, loss_fn, model_kwargs
+        self.ckpt_dir = Path(ckpt_dir) if ckpt_dir is not None else None
+        dev = torch.device(device) if device is not None else get_device()
+        self.dist = dist_info()
+        if self.dist.world > 1:
+            if dev.type == 'cuda': dev = torch.device('cuda', self.dist.local_rank)
+            self.dist = init_distributed('nccl' if dev.type == 'cuda' else 'gloo')
+            if cfg.batch_size < self.dist.world: raise ValueError(f"batch_size {cfg.batch_size} < {self.dist.world} ranks")
+        self.device, self.model = dev, model.to(dev)
+        self.net = (DistributedDataParallel(model, device_ids=[dev.index] if dev.type == 'cuda' else None, **(ddp_kwargs or {}))
+                    if self.dist.world > 1 else model)
+        self.opt = make_optimizer(cfg, param_groups if param_groups is not None else [p for p in model.parameters() if p.requires_grad])
+        for g in self.opt.param_groups: g.setdefault('initial_lr', g['lr'])
+        self.sched = (torch.optim.lr_scheduler.ReduceLROnPlateau(self.opt, mode=cfg.plateau_mode, factor=cfg.plateau_factor,
+                      patience=cfg.plateau_patience, min_lr=cfg.min_lr) if cfg.schedule == 'plateau' else None)
+        self.criterion = pixel_loss(cfg.loss, cfg.charbonnier_eps)
+        self.progress = progress and self.dist.main
+        self.iteration, self.elapsed, self.history, self.local_batch = 0, 0.0, [], None
+        self.best, self.best_iteration, self.stopped_by, self.first_loss = None, None, None, None
 
     def summary(self) -> dict:
         "What was actually run: iterations, seconds, why it stopped, the best metric and where."

@@ -4,7 +4,7 @@ clean clone): `python scripts/compare_results.py results/aldnet /path/to/clone/r
 result value changed; provenance and timing columns are skipped (attnrepro.results.compare_results says which)."""
 import argparse, sys
 import pandas as pd
-from attnrepro.results import compare_results
+from attnrepro.report import compare_results
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument('a'); ap.add_argument('b')

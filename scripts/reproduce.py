@@ -205,7 +205,8 @@ def main(argv=None) -> int:
         a.results_dir = root/'build'/'smoke_results'/'reproduce' if a.profile == 'smoke' else root/'results'
     if a.results_dir is not None: os.environ['ATTNREPRO_RESULTS'] = str(a.results_dir.resolve())
     os.environ.setdefault('MPLBACKEND', 'Agg')
-    from attnrepro.results import results_root, write_summary
+    from attnrepro.results import results_root
+    from attnrepro.report import write_summary
     results = results_root()
     executed = results/'_executed'/a.profile
     executed.mkdir(parents=True, exist_ok=True)
