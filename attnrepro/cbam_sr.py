@@ -16,7 +16,7 @@ from .metrics import psnr_ssim_y, ssim, Protocol
 from .training import TrainConfig, charbonnier_loss
 from . import training
 from .vgg import VGGFeatures
-from .results import ResultTable, write_table, read_table
+from .results import ResultTable
 
 # %% auto #0
 __all__ = ['CBAM_MODES', 'DIV2K_RGB_MEAN', 'LAPSRN_VARIANTS', 'PUBLISHED_PARAMS', 'NETWORKS', 'CONTENT_LAYER', 'GAN_LABEL',

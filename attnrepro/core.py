@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #f192a32b
 from __future__ import annotations
-import os, random, platform, subprocess, warnings, contextlib, datetime
+import os, random, platform, subprocess, contextlib, datetime
 from pathlib import Path
 import numpy as np
 import torch

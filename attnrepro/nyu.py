@@ -6,7 +6,7 @@
 from __future__ import annotations
 from pathlib import Path
 import numpy as np
-from .data import require, read_image, dataset_dir, DatasetCorruptError, DatasetMissingError, modcrop, check_scale
+from .data import require, read_image, DatasetCorruptError, DatasetMissingError, modcrop, check_scale
 
 # %% auto #0
 __all__ = ['NYU_SPLITS', 'NYULabeled', 'nyu_samples', 'djf_demo_pair', 'djf_weights_path', 'grid_sample', 'minmax_normalise',

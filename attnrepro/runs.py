@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_runs.ipynb #r08c0002
 from __future__ import annotations
-import os, time, importlib, tempfile, dataclasses
+import os, time, importlib, tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -13,8 +13,8 @@ import pandas as pd
 import torch
 import torch.nn as nn
 from .core import check_profile, get_device, hardware_info, git_commit, build_dir, seed_everything
-from .data import ImageSet, PatchSampler, training_set, lr_hr_pairs, load_images, to_rgb
-from .metrics import evaluate_sr, uint8_to_tensor, tensor_to_uint8, Protocol
+from .data import ImageSet, PatchSampler, training_set, lr_hr_pairs, to_rgb
+from .metrics import evaluate_sr, uint8_to_tensor, tensor_to_uint8
 from .training import TrainConfig, Trainer, tiled_forward, tile_protocol, load_weights, count_params
 from .results import profile_results_root
 

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm   # plain tqdm: text, not widgets, in papermill-run notebooks
-from .core import seed_everything, get_device, deterministic
+from .core import seed_everything, get_device
 
 # %% auto #0
 __all__ = ['LOSSES', 'SCHEDULES', 'OPTIMIZERS', 'CKPT_FORMAT', 'SyntheticBatches', 'TinySR', 'TrainConfig', 'charbonnier_loss',
@@ -510,7 +510,7 @@ def _starts(n: int, tile: int) -> list:
 def tiled_forward(model, x: torch.Tensor, scale: int, tile: int|None = 128, overlap: int = 16, guides=()) -> torch.Tensor:
     "`model(x, *guides)` for an LR batch `x` (N,C,H,W), computed tile by tile (`tile`, `overlap` in LR pixels; None: whole)."
     if tile is None: return model(x, *guides)
-    if int(scale) != scale or scale < 1 or tile < 1 or overlap < 0: raise ValueError(f"need integer scale ≥ 1, tile ≥ 1, overlap ≥ 0")
+    if int(scale) != scale or scale < 1 or tile < 1 or overlap < 0: raise ValueError(f"need integer scale ≥ 1, tile ≥ 1, overlap ≥ 0; got scale={scale}, tile={tile}, overlap={overlap}")
     s, (N, _, H, W) = int(scale), x.shape
     for g in guides:
         if tuple(g.shape[-2:]) != (H*s, W*s): raise ValueError(f"guide of size {tuple(g.shape[-2:])} is not {s}× the LR size {(H, W)}")

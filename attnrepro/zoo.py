@@ -6,9 +6,8 @@
 from __future__ import annotations
 import os, json, hashlib, tempfile, datetime
 from pathlib import Path
-import torch
 import torch.nn as nn
-from .core import repo_root, check_profile, git_commit
+from .core import repo_root, check_profile
 from .training import save_checkpoint, load_checkpoint, count_params
 from .runs import resolve_name, evaluate_run
 
