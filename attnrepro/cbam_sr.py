@@ -99,6 +99,7 @@ class ReleasedAttention(nn.Module):
     def extra_repr(self): return f"{self.channels}, identity as released"
 
 def check_cbam(mode: str) -> str:
+    "`mode` if it is one of `CBAM_MODES` (off, released, working), else a ValueError naming them."
     if mode not in CBAM_MODES: raise ValueError(f"cbam={mode!r}: choose one of {CBAM_MODES}")
     return mode
 
@@ -178,6 +179,7 @@ def keras_bn(c: int, momentum: float = 0.99) -> nn.BatchNorm2d:
     return nn.BatchNorm2d(c, eps=1e-3, momentum=1 - momentum)
 
 class SRResBlock(nn.Module):
+    "SRGAN's residual block as released: conv–BN–PReLU–conv–BN (Keras momentum 0.8) + skip, optionally followed by a CBAM."
     def __init__(self, nf: int, cbam: str = 'off', **kw):
         super().__init__()
         self.body = nn.Sequential(conv3(nf, nf), keras_bn(nf, .8), nn.PReLU(nf), conv3(nf, nf), keras_bn(nf, .8),
@@ -424,7 +426,9 @@ def train_gan(G: nn.Module, batches, iters: int, seed: int = 0, hr_size: int = 9
 # %% ../nbs/30_cbam_sr.ipynb #566cd626
 RELEASED_PROTOCOL = ('released: RGB, whole image, no crop, SR clipped and rounded to uint8; PSNR peak 255; '
                      'SSIM = tf.image.ssim (11×11 Gaussian σ=1.5, valid) with max_val=225 (the released typo)')
-def standard_protocol(scale: int = 4) -> str: return 'standard: ' + str(Protocol('Y', scale, 'replicate', False))
+def standard_protocol(scale: int = 4) -> str:
+    "The label of the project's protocol (Y, crop = scale, gray replicated) as the rows of this paper write it."
+    return 'standard: ' + str(Protocol('Y', scale, 'replicate', False))
 
 def evaluate_both(model, pairs, scale: int = 4) -> pd.DataFrame:
     "Per-image metrics of both protocols for `(name, lr, hr)` uint8 pairs; `model`: a network, or a function uint8 LR → uint8 SR (e.g. bicubic)."
@@ -446,7 +450,8 @@ OFFICIAL_FILES = {'ESPCN': ['espcn_x4.h5'],
                   'LapSRN': ['lapsrn_x4_from_attention_folder.h5', 'lapsrn_x4_from_wo_attention_folder.h5']}
 OFFICIAL_SOURCE = 'UdaikaranSingh/10707_project @ 16fd96a (results/<net>_[wo_]attention/weights/)'
 
-class OfficialWeightsMissing(FileNotFoundError): pass
+class OfficialWeightsMissing(FileNotFoundError):
+    "The authors' Keras weights are not in the shared weights folder (the message says where to put them)."
 
 def official_weights_path(file: str, root=None, check: bool = True) -> Path:
     "Path of one official weights file under `<weights root>/cbam_sr_official/`, sha256-checked against `MANIFEST.tsv`."

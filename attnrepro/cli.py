@@ -24,6 +24,7 @@ def _trained(e) -> str:
     return ', '.join(f"{k} {t[k]}" for k in ('source', 'data', 'iterations', 'hardware', 'commit') if t.get(k) not in (None, ''))
 
 def cmd_zoo(a) -> int:
+    "`attnrepro zoo [--json]`: every zoo model with its provenance, Set5 PSNR and verified sha256."
     models = zoo_.manifest()
     checked = []
     for e in models:
@@ -63,6 +64,7 @@ def _out_of_memory(e: BaseException) -> bool:
            any(s in str(e) for s in ('out of memory', "can't allocate memory", 'not enough memory')))
 
 def cmd_upscale(a) -> int:
+    "`attnrepro upscale -i IN -o OUT -m MODEL`: super-resolve a file or a folder (tiled, in the chosen precision)."
     dev = torch.device(a.device) if a.device else get_device()
     model, e = zoo_.load(a.model, dev)
     if e['task'] != 'sr': raise SystemExit(f"{a.model} is a {e['task']} model; upscale takes single-image SR models "
@@ -87,6 +89,7 @@ def cmd_upscale(a) -> int:
 
 # %% ../nbs/70_cli.ipynb #c70c0009
 def cmd_evaluate(a) -> int:
+    "`attnrepro evaluate -m MODEL --dataset SET`: per-image and mean PSNR/SSIM under the project's protocol."
     dev = torch.device(a.device) if a.device else get_device()
     model, e = zoo_.load(a.model, dev)
     if a.scale and a.scale != e['scale']: raise SystemExit(f"{a.model} is a ×{e['scale']} model, not ×{a.scale}")
@@ -99,6 +102,7 @@ def cmd_evaluate(a) -> int:
 
 # %% ../nbs/70_cli.ipynb #c70c0011
 def cmd_train(a) -> int:
+    "`attnrepro train PAPER RUN --profile P` (or `--list`): one registered run, resumable, under torchrun too."
     if a.list:
         for s in all_runs(): print(f"{s.paper} {s.name}")
         return 0
@@ -134,6 +138,7 @@ def export_onnx(model: torch.nn.Module, path, channels: int = 3, sizes=((24, 24)
     return worst
 
 def cmd_export(a) -> int:
+    "`attnrepro export -m MODEL --onnx FILE`: ONNX with dynamic height and width."
     model, e = zoo_.load(a.model, 'cpu')
     if e['task'] != 'sr': raise SystemExit(f"export takes single-image SR models; {a.model} is a {e['task']} model")
     worst = export_onnx(model, a.onnx, value_range=e['value_range'], opset=a.opset)
@@ -142,6 +147,7 @@ def cmd_export(a) -> int:
 
 # %% ../nbs/70_cli.ipynb #c70c0015
 def parser() -> argparse.ArgumentParser:
+    "The `attnrepro` argument parser: one subcommand per `cmd_*` function."
     p = argparse.ArgumentParser(prog='attnrepro', description='Models and experiments of five attention-based SR papers.')
     sub = p.add_subparsers(dest='command', required=True, metavar='{zoo,upscale,evaluate,train,export}')
     z = sub.add_parser('zoo', help='list the model zoo (checksums verified)'); z.add_argument('--json', action='store_true')

@@ -169,6 +169,7 @@ def runs_of(paper: str) -> dict[str, RunSpec]:
     return {n: s for (p, n), s in _REGISTRY.items() if p == paper}
 
 def get_run(paper: str, name: str) -> RunSpec:
+    "The registered run `name` of `paper`; a KeyError lists the paper's runs."
     runs = runs_of(paper)
     if name not in runs: raise KeyError(f"{paper} has no run {name!r}; its runs: {sorted(runs)}")
     return runs[name]

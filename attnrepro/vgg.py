@@ -19,7 +19,8 @@ VGG_FILE = 'vgg_normalised_conv3_1.pth'
 VGG_SHA256 = 'ff8506173d3a17e7b0fbfbff242c00b6827cfbcd7c21852b46806ae6a3fd7b09'
 VGG_LABEL = 'VGG-19 vgg_normalised (rescaled Caffe weights, not torchvision)'
 
-class WeightsMissingError(FileNotFoundError): pass
+class WeightsMissingError(FileNotFoundError):
+    "The VGG-19 weights are not where `weights_root()` points (the message names the file and how to get it)."
 
 def vgg_weights_path(root: Path|str|None = None, check: bool = True) -> Path:
     "Path of the VGG-19 conv1_1…conv3_1 weights under the weights root, sha256-checked."

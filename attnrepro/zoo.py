@@ -30,6 +30,7 @@ def zoo_root(profile: str|None = None) -> Path:
     return repo_root()/'zoo'
 
 def sha256_file(path) -> str:
+    "The hex sha256 of the file at `path`, read in 1 MiB blocks."
     h = hashlib.sha256()
     with open(path, 'rb') as f:
         for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
