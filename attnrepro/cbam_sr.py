@@ -20,13 +20,12 @@ from .results import ResultTable
 
 # %% auto #0
 __all__ = ['CBAM_MODES', 'DIV2K_RGB_MEAN', 'LAPSRN_VARIANTS', 'PUBLISHED_PARAMS', 'NETWORKS', 'CONTENT_LAYER', 'GAN_LABEL',
-           'RELEASED_PROTOCOL', 'OFFICIAL_DIR', 'OFFICIAL_FILES', 'OFFICIAL_SOURCE', 'ESPCN_KEYMAP', 'LAPSRN_KEYMAP',
-           'he_normal_', 'ChannelGate', 'SpatialGate', 'CBAM', 'count_params', 'ReleasedAttention', 'check_cbam',
-           'attention', 'keras_init_', 'conv3', 'ResBlock', 'EDSR', 'ESPCN', 'keras_bn', 'SRResBlock', 'SRResNet',
-           'TFSameConv2d', 'Discriminator', 'bilinear_kernel', 'LapSRN', 'quantize', 'psnr_rgb', 'psnr_paper_peak',
-           'ssim_tf', 'released_metrics', 'param_configs', 'param_rows', 'make_net', 'Pixel255', 'released_config',
-           'super_resolve', 'train_gan', 'standard_protocol', 'evaluate_both', 'OfficialWeightsMissing',
-           'official_weights_path', 'keras_h5_weights', 'depth_to_space_perm', 'keras_to_state_dict', 'load_official']
+           'RELEASED_PROTOCOL', 'SEED_OFFSET', 'WORKING_CBAM', 'CBAM_PLANS', 'he_normal_', 'ChannelGate', 'SpatialGate',
+           'CBAM', 'count_params', 'ReleasedAttention', 'check_cbam', 'attention', 'keras_init_', 'conv3', 'ResBlock',
+           'EDSR', 'ESPCN', 'keras_bn', 'SRResBlock', 'SRResNet', 'TFSameConv2d', 'Discriminator', 'bilinear_kernel',
+           'LapSRN', 'quantize', 'psnr_rgb', 'psnr_paper_peak', 'ssim_tf', 'released_metrics', 'param_configs',
+           'param_rows', 'make_net', 'Pixel255', 'released_config', 'super_resolve', 'train_gan', 'standard_protocol',
+           'evaluate_both', 'CBAMPlan', 'CBAMData', 'lapsrn_loss', 'cbam_specs', 'cbam_runs']
 
 # %% ../nbs/30_cbam_sr.ipynb #bdb01529
 def he_normal_(w: torch.Tensor, fan_in: int) -> torch.Tensor:
@@ -440,87 +439,144 @@ def evaluate_both(model, pairs, scale: int = 4) -> pd.DataFrame:
     if not rows: raise ValueError("evaluate_both: no image pairs")
     return pd.DataFrame(rows)
 
-# %% ../nbs/30_cbam_sr.ipynb #0adbc797
-import hashlib
-from pathlib import Path
-from .core import weights_root
+# %% ../nbs/30_cbam_sr.ipynb #r30run01
+from dataclasses import dataclass, field
+from .runs import RunSpec, register, runs_of, centre_crop
+from .data import training_set, load_images, lr_hr_pairs, PatchSampler, ImageSet
 
-OFFICIAL_DIR = 'cbam_sr_official'
-OFFICIAL_FILES = {'ESPCN': ['espcn_x4.h5'],
-                  'LapSRN': ['lapsrn_x4_from_attention_folder.h5', 'lapsrn_x4_from_wo_attention_folder.h5']}
-OFFICIAL_SOURCE = 'UdaikaranSingh/10707_project @ 16fd96a (results/<net>_[wo_]attention/weights/)'
+SEED_OFFSET = {'off': 0, 'released': 100, 'working': 0}   # `released` is the `off` network: its runs need seeds of their own
+# a working CBAM: the paper's "batch normalization layer … added to the multilayer perceptron" (§4.2) and the official
+# CBAM's BatchNorm after the spatial conv (the paper's ref. [16]) — without them the gates start saturated (see below)
+WORKING_CBAM = dict(mlp_bn=True, spatial_bn=True)
 
-class OfficialWeightsMissing(FileNotFoundError):
-    "The authors' Keras weights are not in the shared weights folder (the message says where to put them)."
+@dataclass(frozen=True)
+class CBAMPlan:
+    "One profile's budgets: iterations, `make_net` sizes, short-budget rates and guards per network; what is compared."
+    iters: dict                       # network -> iterations ('GAN': the adversarial phase)
+    net_kw: dict                      # network -> make_net keyword arguments (reduced sizes)
+    lr_sched: dict                    # network -> released_config overrides (lr, decay_at)
+    trained: tuple                    # the networks whose three modes × seeds are trained
+    seeds: tuple = (0, 1, 2)
+    max_minutes: dict = field(default_factory=dict)   # guards only
+    espcn_long: int|None = None       # three longer ESPCN `off` runs: the match with the authors' ESPCN
+    batch: int = 16
+    lr_patch: int = 24
+    n_evals: int|None = 3             # validation points per run (None: every 1000 iterations)
+    n_val: int = 3                    # held-out validation images
+    crop: int|None = None             # evaluate on central HR crops (smoke)
+    n_train: int|None = None          # the first n training images only (smoke)
 
-def official_weights_path(file: str, root=None, check: bool = True) -> Path:
-    "Path of one official weights file under `<weights root>/cbam_sr_official/`, sha256-checked against `MANIFEST.tsv`."
-    root = Path(root) if root is not None else weights_root()
-    p = root/OFFICIAL_DIR/file
-    if not p.exists():
-        raise OfficialWeightsMissing(
-            f"cbam_sr official weights {file!r} not found in {p.parent} (set ATTNREPRO_WEIGHTS or ATTNREPRO_DATA). They are "
-            f"the authors' saved Keras weights from {OFFICIAL_SOURCE}; see shared/weights/README.md and MANIFEST.tsv.")
-    if check:
-        man = root/'MANIFEST.tsv'
-        if not man.exists(): raise OfficialWeightsMissing(f"{man} not found: cannot check {file}")
-        rows = [l.split('\t') for l in man.read_text().splitlines()[1:] if l.strip()]
-        want = {r[0]: r[1] for r in rows}.get(f'{OFFICIAL_DIR}/{file}')
-        if want is None: raise ValueError(f"{man} has no entry for {OFFICIAL_DIR}/{file}")
-        got = hashlib.sha256(p.read_bytes()).hexdigest()
-        if got != want: raise ValueError(f"{p}: sha256 {got} ≠ {want} in MANIFEST.tsv — corrupt or not the expected file")
-    return p
+# %% ../nbs/30_cbam_sr.ipynb #r30run02
+_Q = dict(lr=1e-3, decay_at=(.5, .75, .9))   # the released lr 1e-4 is for 300k iterations: a short budget decays within the run
+CBAM_PLANS = {
+    'smoke': CBAMPlan(dict(EDSR=2, ESPCN=2, SRResNet=2, LapSRN=2, GAN=1),
+                      dict(EDSR=dict(n_blocks=2), SRResNet=dict(n_blocks=2), LapSRN={}, ESPCN={}),
+                      {n: dict(lr=1e-3, decay_at=(.5,)) for n in NETWORKS}, NETWORKS, seeds=(0, 1), espcn_long=4,
+                      batch=2, lr_patch=12, n_evals=1, n_val=1, crop=64, n_train=1),
+    # quick: iteration counts planned from measured ms/iteration so that every network clears bicubic on Set5. A working
+    # CBAM learns more slowly in ESPCN and LapSRN (its gates halve the signal at initialisation, see below): at 4,000 / 400
+    # iterations their working-CBAM runs were 0.46 / 0.11 dB above bicubic on Set5 (under the ×4 floor of +0.5), so all
+    # three modes of both get 8,000 / 1,000. LapSRN's image-branch deconvolutions start bilinear (Lai et al.'s LapSRN; with
+    # the released glorot start it is below bicubic after 300 iterations). SRResNet 4×32 reaches 25.8 dB on Set5 after 400
+    # iterations (bicubic 28.43): quick trains one `off` seed of it as a learning curve instead of its comparisons.
+    'quick': CBAMPlan(dict(EDSR=800, ESPCN=8000, SRResNet=400, LapSRN=1000, GAN=10),
+                      dict(EDSR=dict(n_blocks=4, n_feats=32), SRResNet=dict(n_blocks=4, n_feats=32),
+                           LapSRN=dict(n_feats=32, bilinear_init=True), ESPCN={}),
+                      dict(EDSR=_Q, SRResNet=_Q, LapSRN=_Q, ESPCN=dict(_Q, lr=2e-3)),   # ESPCN: 2e-3 reached 29.43 dB in 5000 it
+                      ('EDSR', 'ESPCN', 'LapSRN'), max_minutes=dict(EDSR=20, ESPCN=30, SRResNet=20, LapSRN=30),
+                      espcn_long=10_000),
+    'full': CBAMPlan(dict(EDSR=300_000, ESPCN=300_000, SRResNet=1_000_000, LapSRN=300_000, GAN=200_000),
+                     dict(EDSR={}, SRResNet={}, LapSRN={}, ESPCN={}), {n: {} for n in NETWORKS}, NETWORKS,
+                     n_evals=None, n_val=10)}
 
-def keras_h5_weights(path) -> dict:
-    "{layer name: {weight name: array}} of a Keras HDF5 weights file (`model.save_weights`), read with h5py."
-    try: import h5py
-    except ImportError as e:
-        raise ImportError("reading the official Keras weights needs h5py (a dev dependency: pip install h5py)") from e
+# %% ../nbs/30_cbam_sr.ipynb #r30run03
+@dataclass(frozen=True)
+class CBAMData:
+    """Training patches as the released models take them ([0, 255] floats, `Pixel255`) from DIV2K, or from "291"
+    (T91 + BSDS200) with its last `n_val` BSDS200 images held out for validation when DIV2K is absent."""
+    scale: int = 4
+    lr_patch: int = 24
+    n_val: int = 3
+    crop: int|None = None
+    n_train: int|None = None
+    require_div2k: bool = False       # full: DIV2K or the data module's missing-dataset error
+
+    def split(self) -> tuple[ImageSet, ImageSet, str, str]:
+        "(training images, validation images, training label, validation label)."
+        train, name = training_set('DIV2K_train', fallback=None if self.require_div2k else '291')
+        if name == 'DIV2K_train':
+            val, vname = ImageSet(load_images('DIV2K_valid').items[:self.n_val], 'DIV2K_valid'), f'DIV2K_valid[:{self.n_val}]'
+        else:
+            val, vname = ImageSet(train.items[-self.n_val:], 'BSDS200'), f'BSDS200[-{self.n_val}:] (held out)'
+            train = ImageSet(train.items[:-self.n_val], f'291 minus {self.n_val}')
+        if self.n_train: train = ImageSet(train.items[:self.n_train], f'T91[:{self.n_train}]')
+        label = name if name == 'DIV2K_train' else f'291 (T91+BSDS200, {len(train)} images; DIV2K absent)'
+        return train, val, label, vname
+
+    @property
+    def label(self) -> str: return self.split()[2]
+
+    def pairs(self, images, n: int|None = None) -> list:
+        "The first `n` (name, lr, hr) ×scale pairs of `images` (a set name or an ImageSet), central crops if `crop`."
+        ps = lr_hr_pairs(images, self.scale)
+        ps = [ps[i] for i in range(len(ps) if n is None else min(n, len(ps)))]
+        return [(nm, *centre_crop(lr, hr, self.crop, self.scale)) if self.crop else (nm, lr, hr) for nm, lr, hr in ps]
+
+    def batches(self, batch_size: int, seed: int):
+        "Resumable [0, 255] batches (T91 has a 76×76 image: patches that do not fit are dropped)."
+        return Pixel255(PatchSampler(self.split()[0], self.scale, self.lr_patch, batch_size, seed=seed, too_small='drop'))
+
+    def validation(self, val_set: str = 'held-out', n_images: int|None = None, device=None):
+        """`eval_fn` for the trainer. 'held-out': the released metrics (RGB PSNR, SSIM with max_val 225) on the held-out
+        images; a test set name (e.g. 'Set5'): its mean Y-PSNR (crop = scale), for a learning curve."""
+        if val_set == 'held-out':
+            val = self.pairs(self.split()[1], n_images)
+            def fn(model):
+                srs = [(super_resolve(model, lr), to_rgb(hr)) for _, lr, hr in val]
+                return {'psnr': float(np.mean([psnr_rgb(s, h) for s, h in srs])),
+                        'ssim': float(np.mean([ssim_tf(s, h, 225.) for s, h in srs]))}
+            return fn
+        test = self.pairs(val_set, n_images)
+        return lambda model: {'psnr': float(evaluate_both(model, test, self.scale).psnr_y.mean())}
+
+# %% ../nbs/30_cbam_sr.ipynb #r30run04
+def lapsrn_loss(net, inputs, targets):
+    "Trainer `loss_fn` of LapSRN: its own multi-level Charbonnier loss (`LapSRN.loss`)."
+    return net.loss(inputs, targets)
+
+def _spec(profile: str, plan: CBAMPlan, net: str, cbam: str, suffix: str = '', iters: int|None = None,
+          eval_every: int|None = None, max_minutes: float|None = None, seeds=None, val_set: str = 'held-out') -> RunSpec:
+    iters = iters or plan.iters[net]
+    every = eval_every or (max(1, iters // plan.n_evals) if plan.n_evals else 1000)
+    guard = max_minutes if max_minutes is not None else plan.max_minutes.get(net)
+    cfg = released_config(net, iters, plan.batch, 0, every, **plan.lr_sched[net], max_minutes=guard)
+    kw = dict(net=net, cbam=cbam, **plan.net_kw.get(net, {}), **(WORKING_CBAM if cbam == 'working' else {}))
+    data = CBAMData(4, plan.lr_patch, plan.n_val, plan.crop, plan.n_train, require_div2k=profile == 'full')
+    seeds = seeds if seeds is not None else tuple(s + SEED_OFFSET[cbam] for s in plan.seeds)
+    return RunSpec('cbam_sr', f'{net}_{cbam}{suffix}_{profile}', 'attnrepro.cbam_sr.make_net', kw, data, {profile: cfg},
+                   {profile: seeds}, {profile: ('Set5', 'Set14', 'B100', 'Urban100')}, val_set=val_set,
+                   val_images=plan.n_val if val_set == 'held-out' else None,
+                   loss='attnrepro.cbam_sr.lapsrn_loss' if net == 'LapSRN' else None,
+                   note=f"{net} cbam={cbam}, {iters} iterations, batch {plan.batch}, LR {plan.lr_patch}²; "
+                        f"{plan.net_kw.get(net) or 'as released'}")
+
+def cbam_specs(profile: str) -> list[RunSpec]:
+    "Every training run of `profile`: the comparisons (network × mode), the long ESPCN runs, SRResNet's learning curve."
+    plan = CBAM_PLANS[profile]
+    specs = [_spec(profile, plan, n, c) for n in plan.trained for c in CBAM_MODES]
+    if plan.espcn_long:
+        specs.append(_spec(profile, plan, 'ESPCN', 'off', '_long', plan.espcn_long, max_minutes=60 if profile == 'quick' else None))
+    if 'SRResNet' not in plan.trained:      # its learning curve: Set5 every 100 iterations
+        specs.append(_spec(profile, plan, 'SRResNet', 'off', '_curve', eval_every=100, seeds=(0,), val_set='Set5'))
+    return specs
+
+register(*[s for p in CBAM_PLANS for s in cbam_specs(p)])
+
+def cbam_runs(profile: str) -> dict[tuple[str, str], RunSpec]:
+    "{(network, mode): spec} of `profile`'s registered runs ('ESPCN', 'off_long'; 'SRResNet', 'off_curve' included)."
     out = {}
-    with h5py.File(path, 'r') as f:
-        for layer in [n.decode() if isinstance(n, bytes) else n for n in f.attrs['layer_names']]:
-            g, ws = f[layer], {}
-            for w in [n.decode() if isinstance(n, bytes) else n for n in g.attrs.get('weight_names', [])]:
-                ws[w.split('/')[-1].split(':')[0]] = np.array(g[w])
-            out[layer] = ws
+    for name, s in runs_of('cbam_sr').items():
+        if profile in s.configs:
+            net, mode = s.model_kwargs['net'], name[len(s.model_kwargs['net']) + 1:-len(profile) - 1]
+            out[(net, mode)] = s
     return out
-
-def depth_to_space_perm(channels: int, r: int) -> np.ndarray:
-    "perm with our channel k = c·r² + i·r + j ← Keras channel perm[k] = (i·r + j)·C + c (`tf.nn.depth_to_space` order)."
-    k = np.arange(channels * r * r); c, ij = k // (r * r), k % (r * r)
-    return ij * channels + c
-
-# our state_dict prefix → (Keras layer, kind)
-ESPCN_KEYMAP = {'body.0': ('conv2d', 'conv'), 'body.3': ('conv2d_1', 'conv'), 'body.6': ('conv2d_2', 'conv+d2s')}
-LAPSRN_KEYMAP = {'features.0.0': ('conv2d', 'conv'), 'features.0.3': ('conv2d_1', 'conv'), 'features.0.6': ('conv2d_2', 'conv'),
-                 'features.0.9': ('feature_2x', 'deconv'), 'residual.0.0': ('residual_2x', 'conv'), 'upscale.0': ('conv2d_transpose', 'deconv'),
-                 'features.1.0': ('conv2d_3', 'conv'), 'features.1.3': ('conv2d_4', 'conv'), 'features.1.6': ('conv2d_5', 'conv'),
-                 'features.1.9': ('feature_4x', 'deconv'), 'residual.1.0': ('residual_4x', 'conv'), 'upscale.1': ('conv2d_transpose_1', 'deconv')}
-
-# %% ../nbs/30_cbam_sr.ipynb #0adbc79b
-def keras_to_state_dict(weights: dict, keymap: dict, scale: int = 4) -> dict:
-    "Our state_dict from Keras layer weights via `keymap`; every Keras variable must be used exactly once."
-    sd, used = {}, set()
-    for ours, (layer, kind) in keymap.items():
-        if layer not in weights or set(weights[layer]) != {'kernel', 'bias'}:
-            raise KeyError(f"Keras layer {layer!r} missing or without kernel+bias (has {sorted(weights.get(layer, {}))})")
-        w, b = weights[layer]['kernel'], weights[layer]['bias']
-        w = np.transpose(w, (3, 2, 0, 1))                 # conv HWIO → OIHW; deconv (h, w, out, in) → (in, out, h, w)
-        if kind == 'conv+d2s':
-            perm = depth_to_space_perm(w.shape[0] // scale ** 2, scale); w, b = w[perm], b[perm]
-        sd[f'{ours}.weight'], sd[f'{ours}.bias'] = torch.from_numpy(np.ascontiguousarray(w)), torch.from_numpy(b.copy())
-        used.add(layer)
-    left = sorted(l for l, ws in weights.items() if ws and l not in used)
-    if left: raise KeyError(f"Keras layers with weights not in the key map: {left}")
-    return sd
-
-def load_official(net: str, file: str|None = None, cbam: str = 'released', root=None) -> nn.Module:
-    "The authors' trained ×4 `net` ('ESPCN' or 'LapSRN'; `file` one of OFFICIAL_FILES[net]) in our network, strictly loaded, eval mode."
-    if net not in OFFICIAL_FILES: raise ValueError(f"no official weights for {net!r}: only {list(OFFICIAL_FILES)}")
-    if cbam == 'working': raise ValueError("the official networks have no CBAM weights: cbam='off' or 'released'")
-    file = file or OFFICIAL_FILES[net][0]
-    if file not in OFFICIAL_FILES[net]: raise ValueError(f"{file!r} is not an official {net} file: {OFFICIAL_FILES[net]}")
-    sd = keras_to_state_dict(keras_h5_weights(official_weights_path(file, root)), ESPCN_KEYMAP if net == 'ESPCN' else LAPSRN_KEYMAP)
-    model = make_net(net, cbam)
-    model.load_state_dict(sd, strict=True)
-    return model.eval()

@@ -16,8 +16,8 @@ from .results import (STATUSES, VERDICTS, FLOOR_METRICS, parse_value, results_ro
 
 # %% ../nbs/04_results.ipynb #r04cmp02
 PROVENANCE_COLUMNS = ('commit', 'date', 'hardware', 'budget', 'torch', 'threads')
-TIMING = re.compile(r'(^|_)(seconds|elapsed|minutes|median_s|min_s|p25|p75|s_per_iter|ms_per_iteration|time_ratio|it_per_s'
-                    r'|gflops?|gb_per_s|achieved|fraction|wall_s|n)$')
+TIMING = re.compile(r'(^|_)(seconds|elapsed|minutes|median_s|min_s|p25|p75|s_per_iter|ms_per_iteration|time_ratio|mem_ratio|it_per_s'
+                    r'|gflops?|gb_per_s|achieved|fraction|wall_s|n|s_per_iter_\w+|peak_\w*bytes)$')
 
 def compare_results(a, b, rtol: float = 1e-9, atol: float = 1e-12, ignore: Iterable[str] = ()) -> pd.DataFrame:
     """Every CSV of folder `a` against the same file in `b`: one row per file with the cells compared and changed (and

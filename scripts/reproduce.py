@@ -9,7 +9,7 @@ stopped by SIGINT (Ctrl-C) or SIGTERM, the notebook's processes (papermill and i
 is put back byte for byte, so no way of stopping leaves half-written results. A run killed outright (SIGKILL) leaves the
 snapshot behind, and the next run restores it before anything else. Papermill runs in a child process and streams the
 cells' output (`--log-output`), so a long notebook shows its progress. At the end: a summary with the time of each notebook, `results/README.md`
-rebuilt with `attnrepro.results.write_summary()`, and a non-zero exit status when any notebook failed.
+rebuilt with `attnrepro.report.write_summary()`, and a non-zero exit status when any notebook failed.
 
     python scripts/reproduce.py --profile quick --papers bicubic lcoan
 """
