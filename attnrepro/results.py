@@ -114,7 +114,52 @@ def _match(df: pd.DataFrame, where: dict) -> pd.Series:
     return m
 
 # %% ../nbs/04_results.ipynb #228b2890
-class ResultTable:
+class _Published:
+    "How `ResultTable` finds the paper's row for our names (`method_map`, `dataset_map`), and says why when it cannot."
+    def lookup(self, method, dataset, scale, metric) -> pd.Series|None:
+        "The published row for our names (after `method_map`/`dataset_map`), None if there is none."
+        m = self.method_map.get(method, method); d = self.dataset_map.get(dataset, dataset)
+        hit = self.pub[(self.pub.method == _s(m)) & (self.pub.dataset == _s(d)) & (self.pub.scale == _s(scale))
+                       & (self.pub.metric == _s(metric))]
+        if len(hit) > 1: raise ValueError(f"ambiguous: {len(hit)} published rows for {(m, d, scale, metric)}")
+        return None if hit.empty else hit.iloc[0]
+
+    def _unknown(self, method, dataset, scale, metric):
+        msg = f"{self.paper} table {self.table} has no published {metric} for method={method!r} dataset={dataset!r} scale={scale!r}"
+        for col, v in (('method', self.method_map.get(method, method)), ('dataset', self.dataset_map.get(dataset, dataset))):
+            names = sorted(set(self.pub[col]))
+            if _s(v) not in names: msg += f"; {col} {v!r} unknown (close: {difflib.get_close_matches(_s(v), names, 3, 0.4)}; all: {names})"
+        return KeyError(msg + " — fix the name, map it (method_map/dataset_map) or pass allow_unpublished=True")
+
+# %% ../nbs/04_results.ipynb #r04rt002
+class _Unmeasured:
+    "The published rows `ResultTable` does not measure (`skip`), the whole table in published order (`frame`), and the CSV."
+    def skip(self, status: str, note: str = '', **where) -> 'ResultTable':
+        "Published rows selected by `where` (column=value or list) that we do not measure get `status` and `note`."
+        self.skips.append((self._check_unmeasured(status), note, where)); _match(self.pub, where)
+        return self
+
+    def frame(self) -> pd.DataFrame:
+        "All rows in published order: measured ones, then unmeasured published rows, then unpublished measurements."
+        out, seen = [], set()
+        masks = [(st, nt, _match(self.pub, w)) for st, nt, w in self.skips]
+        for i, p in self.pub.iterrows():
+            key = (p.method, p.dataset, p.scale, p.metric)
+            if key in self.rows: out.append(self.rows[key]); seen.add(key); continue
+            status, note = next(((st, nt) for st, nt, m in masks if m[i]), (self.unmeasured, ''))
+            out.append(dict(paper=self.paper, table=self.table, method=p.method, train_set=p.train_set, dataset=p.dataset,
+                            scale=p.scale, metric=p.metric, published=p.value, ours=math.nan, delta=math.nan,
+                            status=status, **self.prov, notes=note))
+        out += [r for k, r in self.rows.items() if k not in seen]
+        df = pd.DataFrame(out)
+        return df[ROW_COLS + [c for c in df.columns if c not in ROW_COLS]]
+
+    def write(self, name: str|None = None, folder: str|None = None, root=None) -> Path:
+        "Write `frame()` to `results/<folder or paper>/<name or table_<table>>.csv` (atomically)."
+        return write_table(folder or self.paper, name or f"table_{self.table}", self.frame(), root=root)
+
+# %% ../nbs/04_results.ipynb #r04rt003
+class ResultTable(_Published, _Unmeasured):
     "Our measurements for one published table of one paper, each beside its published value, with provenance."
     def __init__(self, paper: str, table: str, *, profile: str, budget: str = '', protocol: str = '', seed=None,
                  device=None, hardware: str|None = None, method_map: dict|None = None, dataset_map: dict|None = None,
@@ -137,21 +182,6 @@ class ResultTable:
     def _check_unmeasured(status):
         if status not in UNMEASURED: raise ValueError(f"status of an unmeasured row must be one of {UNMEASURED}, not {status!r}")
         return status
-
-    def lookup(self, method, dataset, scale, metric) -> pd.Series|None:
-        "The published row for our names (after `method_map`/`dataset_map`), None if there is none."
-        m = self.method_map.get(method, method); d = self.dataset_map.get(dataset, dataset)
-        hit = self.pub[(self.pub.method == _s(m)) & (self.pub.dataset == _s(d)) & (self.pub.scale == _s(scale))
-                       & (self.pub.metric == _s(metric))]
-        if len(hit) > 1: raise ValueError(f"ambiguous: {len(hit)} published rows for {(m, d, scale, metric)}")
-        return None if hit.empty else hit.iloc[0]
-
-    def _unknown(self, method, dataset, scale, metric):
-        msg = f"{self.paper} table {self.table} has no published {metric} for method={method!r} dataset={dataset!r} scale={scale!r}"
-        for col, v in (('method', self.method_map.get(method, method)), ('dataset', self.dataset_map.get(dataset, dataset))):
-            names = sorted(set(self.pub[col]))
-            if _s(v) not in names: msg += f"; {col} {v!r} unknown (close: {difflib.get_close_matches(_s(v), names, 3, 0.4)}; all: {names})"
-        return KeyError(msg + " — fix the name, map it (method_map/dataset_map) or pass allow_unpublished=True")
 
     def add(self, method: str, dataset: str, scale, metric: str, ours, *, train_set: str|None = None,
             status: str|None = None, notes: str = '', floor=None, **extra) -> dict:
@@ -184,30 +214,6 @@ class ResultTable:
         recs = records.to_dict('records') if isinstance(records, pd.DataFrame) else list(records)
         for rec in recs: self.add(**rec)
         return self
-
-    def skip(self, status: str, note: str = '', **where) -> 'ResultTable':
-        "Published rows selected by `where` (column=value or list) that we do not measure get `status` and `note`."
-        self.skips.append((self._check_unmeasured(status), note, where)); _match(self.pub, where)
-        return self
-
-    def frame(self) -> pd.DataFrame:
-        "All rows in published order: measured ones, then unmeasured published rows, then unpublished measurements."
-        out, seen = [], set()
-        masks = [(st, nt, _match(self.pub, w)) for st, nt, w in self.skips]
-        for i, p in self.pub.iterrows():
-            key = (p.method, p.dataset, p.scale, p.metric)
-            if key in self.rows: out.append(self.rows[key]); seen.add(key); continue
-            status, note = next(((st, nt) for st, nt, m in masks if m[i]), (self.unmeasured, ''))
-            out.append(dict(paper=self.paper, table=self.table, method=p.method, train_set=p.train_set, dataset=p.dataset,
-                            scale=p.scale, metric=p.metric, published=p.value, ours=math.nan, delta=math.nan,
-                            status=status, **self.prov, notes=note))
-        out += [r for k, r in self.rows.items() if k not in seen]
-        df = pd.DataFrame(out)
-        return df[ROW_COLS + [c for c in df.columns if c not in ROW_COLS]]
-
-    def write(self, name: str|None = None, folder: str|None = None, root=None) -> Path:
-        "Write `frame()` to `results/<folder or paper>/<name or table_<table>>.csv` (atomically)."
-        return write_table(folder or self.paper, name or f"table_{self.table}", self.frame(), root=root)
 
 # %% ../nbs/04_results.ipynb #228b289b
 def make_rows(paper: str, table: str, measurements, *, skips: Iterable = (), **kw) -> pd.DataFrame:
