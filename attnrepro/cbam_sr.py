@@ -19,12 +19,12 @@ from .vgg import VGGFeatures
 from .results import ResultTable
 
 # %% auto #0
-__all__ = ['CBAM_MODES', 'DIV2K_RGB_MEAN', 'LAPSRN_VARIANTS', 'PUBLISHED_PARAMS', 'NETWORKS', 'CONTENT_LAYER', 'GAN_LABEL',
-           'RELEASED_PROTOCOL', 'SEED_OFFSET', 'WORKING_CBAM', 'CBAM_PLANS', 'he_normal_', 'ChannelGate', 'SpatialGate',
-           'CBAM', 'count_params', 'ReleasedAttention', 'check_cbam', 'attention', 'keras_init_', 'conv3', 'ResBlock',
-           'EDSR', 'ESPCN', 'keras_bn', 'SRResBlock', 'SRResNet', 'TFSameConv2d', 'Discriminator', 'bilinear_kernel',
-           'LapSRN', 'quantize', 'psnr_rgb', 'psnr_paper_peak', 'ssim_tf', 'released_metrics', 'param_configs',
-           'param_rows', 'make_net', 'Pixel255', 'released_config', 'super_resolve', 'train_gan', 'standard_protocol',
+__all__ = ['CBAM_MODES', 'LAPSRN_VARIANTS', 'PUBLISHED_PARAMS', 'NETWORKS', 'CONTENT_LAYER', 'GAN_LABEL', 'RELEASED_PROTOCOL',
+           'SEED_OFFSET', 'WORKING_CBAM', 'CBAM_PLANS', 'he_normal_', 'ChannelGate', 'SpatialGate', 'CBAM',
+           'count_params', 'ReleasedAttention', 'check_cbam', 'attention', 'keras_init_', 'conv3', 'ResBlock', 'EDSR',
+           'ESPCN', 'keras_bn', 'SRResBlock', 'SRResNet', 'TFSameConv2d', 'Discriminator', 'bilinear_kernel', 'LapSRN',
+           'quantize', 'psnr_rgb', 'psnr_paper_peak', 'ssim_tf', 'released_metrics', 'param_configs', 'param_rows',
+           'make_net', 'Pixel255', 'released_config', 'super_resolve', 'train_gan', 'standard_protocol',
            'evaluate_both', 'CBAMPlan', 'CBAMData', 'lapsrn_loss', 'cbam_specs', 'cbam_runs']
 
 # %% ../nbs/30_cbam_sr.ipynb #bdb01529
@@ -133,7 +133,7 @@ def _upsampler(scale: int, nf: int, act=None) -> list:
     return [m for s in steps for m in [conv3(nf, nf * s * s), nn.PixelShuffle(s)] + ([act(nf)] if act else [])]
 
 # %% ../nbs/30_cbam_sr.ipynb #c7aa93d5
-DIV2K_RGB_MEAN = (0.4488, 0.4371, 0.4040)
+from .data import DIV2K_RGB_MEAN   # EDSR's MeanShift: the mean R, G, B of DIV2K's training set
 
 class ResBlock(nn.Module):
     "conv–ReLU–[CBAM]–conv–[CBAM] + skip (EDSR, no BN, no scaling)."
