@@ -499,7 +499,7 @@ class CBAMData:
     n_val: int = 3
     crop: int|None = None
     n_train: int|None = None
-    require_div2k: bool = False       # full: DIV2K or the data module's missing-dataset error
+    require_div2k: bool = False       # True: DIV2K or the data module's missing-dataset error (no fallback)
 
     def split(self) -> tuple[ImageSet, ImageSet, str, str]:
         "(training images, validation images, training label, validation label)."
@@ -551,7 +551,7 @@ def _spec(profile: str, plan: CBAMPlan, net: str, cbam: str, suffix: str = '', i
     guard = max_minutes if max_minutes is not None else plan.max_minutes.get(net)
     cfg = released_config(net, iters, plan.batch, 0, every, **plan.lr_sched[net], max_minutes=guard)
     kw = dict(net=net, cbam=cbam, **plan.net_kw.get(net, {}), **(WORKING_CBAM if cbam == 'working' else {}))
-    data = CBAMData(4, plan.lr_patch, plan.n_val, plan.crop, plan.n_train, require_div2k=profile == 'full')
+    data = CBAMData(4, plan.lr_patch, plan.n_val, plan.crop, plan.n_train)
     seeds = seeds if seeds is not None else tuple(s + SEED_OFFSET[cbam] for s in plan.seeds)
     return RunSpec('cbam_sr', f'{net}_{cbam}{suffix}_{profile}', 'attnrepro.cbam_sr.make_net', kw, data, {profile: cfg},
                    {profile: seeds}, {profile: ('Set5', 'Set14', 'B100', 'Urban100')}, val_set=val_set,

@@ -5,14 +5,14 @@
     python scripts/full_start.py --papers lcoan   # one paper
     python scripts/full_start.py --device cuda    # on a GPU
 
-Writes `results/full_start/full_start.csv` (one row per run: parameters, batch, iterations of the schedule, GFLOP per
+Writes `results/full_start/full_start.csv` (one row per run, replacing the rows of the runs it re-ran and keeping the others: parameters, batch, iterations of the schedule, GFLOP per
 iteration, PFLOP for the whole schedule, seconds for the 2 iterations here, the data used, hardware, commit) and
 prints it. A run that fails is reported with its error and the script exits non-zero after trying all the others."""
 import argparse, sys, traceback, warnings
 import pandas as pd
 from attnrepro.core import hardware_info, git_commit, get_device
 from attnrepro.runs import all_runs, runs_of, check_full_start
-from attnrepro.results import write_table
+from attnrepro.results import write_table, read_table, results_root
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -34,7 +34,14 @@ def main(argv=None) -> int:
         except Exception as e:
             traceback.print_exc(); failed.append(f"{s.paper}/{s.name}: {type(e).__name__}: {e}")
     df = pd.DataFrame(rows).assign(hardware=hardware_info(dev), commit=git_commit())
-    if rows: print(df.to_string(index=False)); print(write_table('full_start', 'full_start', df, root=a.out))
+    if rows:
+        print(df.to_string(index=False))
+        old = results_root(a.out)/'full_start'/'full_start.csv'
+        if old.exists():       # keep the rows of the runs not re-run here (another paper's, with their own commit)
+            prev = read_table(old)
+            keep = ~prev.set_index(['paper', 'run']).index.isin(df.set_index(['paper', 'run']).index)
+            df = pd.concat([prev[keep], df], ignore_index=True)
+        print(write_table('full_start', 'full_start', df, root=a.out))
     for f in failed: print('FAILED', f)
     return 1 if failed or not rows else 0
 
