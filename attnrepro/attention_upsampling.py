@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_attention_upsampling.ipynb #f8d69d04
 from __future__ import annotations
-import math, copy, importlib, functools
+import math, copy, importlib, functools, warnings
 from dataclasses import dataclass
 from types import SimpleNamespace
 import numpy as np
@@ -13,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 from .core import get_device
-from .data import load_images, imresize, modcrop, to_rgb
+from .data import load_images, imresize, modcrop, to_rgb, require, DatasetMissingError
 from .kernels import load_extension, KernelSet, kernel_inputs
 from .runs import RunSpec, SRData, register
 from .training import TrainConfig
@@ -24,8 +24,8 @@ __all__ = ['KERNELS', 'UPSAMPLERS', 'AUG_SCALES', 'PAPER_PATCH', 'QUICK_PATCH', 
            'zero_upsample', 'bilinear_upsample', 'position_table', 'masked_attention', 'check_kernel_size',
            'attention_upsample', 'joint_attention_upsample', 'attention_upsample2d', 'AttentionUpsample2d',
            'JointAttentionUpsample2d', 'upsampler_work', 'deconv_gemms', 'upsampler_benchmark', 'ResidualBlock',
-           'make_upsampler', 'SISRNet', 'fsrcnn_versions', 'AugmentedPatches', 'SISRData', 'quick_training',
-           'sisr_runs', 'sisr_runs_for']
+           'make_upsampler', 'SISRNet', 'fsrcnn_versions', 'AugmentedPatches', 'present_sets', 'SISRData',
+           'quick_training', 'sisr_runs', 'sisr_runs_for']
 
 # %% ../nbs/20_attention_upsampling.ipynb #e18270f3
 def zero_upsample(x: torch.Tensor, scale: int) -> torch.Tensor:
@@ -383,10 +383,22 @@ class AugmentedPatches:
         self.rng.bit_generator.state = sd['rng']
 
 # %% ../nbs/20_attention_upsampling.ipynb #5b568b42
+def present_sets(train: tuple) -> tuple:
+    """The sets of `train` that are present. A missing one is left out with a warning that names it and how to get it
+    (say so in every row: `SISRData.label` does); when none is present, the first one's missing-dataset error."""
+    present = []
+    for name in train:
+        try: require(name, check=False); present.append(name)
+        except DatasetMissingError as e:
+            if name == train[-1] and not present: raise
+            warnings.warn(f"{name} is not available, training on the other sets of {'+'.join(train)} only — say so in every "
+                          f"affected result row. ({e})")
+    return tuple(present)
+
 @functools.lru_cache(maxsize=4)
 def _augmented_versions(train: tuple, aug_scales: tuple, n_images: int|None) -> list:
     "FSRCNN versions of the first `n_images` HR images of each set in `train` (cached: one patch set, several runs)."
-    sets = [load_images(name) for name in train]
+    sets = [load_images(name) for name in present_sets(train)]
     return fsrcnn_versions([ims[i] for ims in sets for i in range(len(ims) if n_images is None else min(n_images, len(ims)))], aug_scales)
 
 @dataclass(frozen=True)
@@ -404,7 +416,9 @@ class SISRData:
 
     @property
     def label(self) -> str:
-        sets = '+'.join('General100' if n == 'General-100' else n for n in self.train) + (f'[:{self.n_images}]' if self.n_images else '')
+        used = present_sets(tuple(self.train))
+        sets = '+'.join('General100' if n == 'General-100' else n for n in used) + (f'[:{self.n_images}]' if self.n_images else '')
+        sets += ''.join(f" ({'General100' if n == 'General-100' else n} absent)" for n in self.train if n not in used)
         aug = f"scales {'/'.join(map(str, self.aug_scales))}" if len(self.aug_scales) > 1 else 'no downscaled copies'
         return f"{sets} ({aug}, rotations), LR patch {self.lr_patch}, ×{self.scale}"
 
