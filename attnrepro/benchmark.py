@@ -182,10 +182,12 @@ def roofline(seconds, ceiling_s):
 TRAIN_MODES = ('fp32', 'bf16 autocast', 'channels_last', 'channels_last + bf16 autocast')
 
 def train_throughput(make_model: Callable, make_batch: Callable, *, modes=TRAIN_MODES, steps: int = 5, warmup: int = 1,
-                     lr: float = 1e-4, loss_fn: Callable|None = None, device=None) -> pd.DataFrame:
+                     lr: float = 1e-4, loss_fn: Callable|None = None, net_loss: Callable|None = None,
+                     device=None) -> pd.DataFrame:
     """Step time of each mode in `modes` (⊆ TRAIN_MODES): `make_model()` → a fresh module (same seed, same weights each
-    call), `make_batch()` → (inputs tuple, target). Adam, L1 loss unless `loss_fn`. → DataFrame(mode, median_s, it_per_s,
-    time_ratio vs the first mode, final_loss)."""
+    call), `make_batch()` → (inputs tuple, target). Adam; the loss `loss_fn(model(*inputs), target)` (L1 by default), or
+    `net_loss(model, inputs, target)` when the model is called inside the loss (a Trainer `loss_fn`, e.g. LapSRN's own).
+    → DataFrame(mode, median_s, it_per_s, time_ratio vs the first mode, final_loss)."""
     import copy
     device = get_device(device)
     loss_fn = loss_fn or torch.nn.functional.l1_loss
@@ -204,7 +206,8 @@ def train_throughput(make_model: Callable, make_batch: Callable, *, modes=TRAIN_
     times, losses = {m: [] for m in modes}, {}
     def step(m):
         model, xs, opt, amp = state[m]
-        with torch.autocast(device.type, torch.bfloat16, enabled=amp): loss = loss_fn(model(*xs), target.to(device))
+        with torch.autocast(device.type, torch.bfloat16, enabled=amp):
+            loss = net_loss(model, xs, target.to(device)) if net_loss else loss_fn(model(*xs), target.to(device))
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         return float(loss.detach())
     for m in modes:

@@ -21,7 +21,7 @@ from .results import profile_results_root
 # %% auto #0
 __all__ = ['PAPERS', 'Experiment', 'default_threads', 'experiment', 'super_resolve', 'centre_crop', 'ScaledBatches', 'SRData',
            'resolve_name', 'RunSpec', 'register', 'runs_of', 'get_run', 'all_runs', 'RunResult', 'run_dir', 'train_run',
-           'evaluate_run', 'step_flops', 'check_full_start']
+           'evaluate_run', 'step_flops', 'check_full_start', 'run_throughput']
 
 # %% ../nbs/08_runs.ipynb #r08c0005
 @dataclass
@@ -278,3 +278,19 @@ def check_full_start(spec: RunSpec, out=None, device=None) -> dict:
             'iterations_full': cfg.max_iters, 'resumed_to': ck['iteration'], 'gflop_per_iter': flops/1e9,
             'pflop_total': flops*(cfg.max_iters or 0)/1e15, 'seconds_cpu_2_iters': round(time.perf_counter() - t0, 1),
             'data': spec.data.label}
+
+# %% ../nbs/08_runs.ipynb #r08c0024
+def run_throughput(spec: RunSpec, profile: str = 'quick', modes=None, steps: int = 5, device=None) -> pd.DataFrame:
+    "Training-step time of `spec` under `profile` in each mode (`attnrepro.benchmark.train_throughput`), with the run named."
+    from attnrepro.benchmark import train_throughput, TRAIN_MODES   # (a layer beside this one: imported when used)
+    from attnrepro.training import pixel_loss
+    cfg = spec.config(profile)
+    x, y = spec.data.batches(cfg.batch_size, 0).next_batch()
+    several = isinstance(x, (tuple, list))
+    custom = resolve_name(spec.loss) if spec.loss else None
+    crit = pixel_loss(cfg.loss, cfg.charbonnier_eps)
+    def net_loss(model, xs, t): return custom(model, tuple(xs) if several else xs[0], t) if custom else crit(model(*xs), t)
+    def make_model(): seed_everything(0); return spec.build()
+    df = train_throughput(make_model, lambda: (tuple(x) if several else (x,), y), modes=modes or TRAIN_MODES, steps=steps,
+                          lr=cfg.lr, net_loss=net_loss, device=device)
+    return df.assign(paper=spec.paper, run=spec.name, profile=profile, batch=cfg.batch_size, params=count_params(make_model()))

@@ -17,10 +17,11 @@ from tqdm import tqdm   # plain tqdm: text, not widgets, in papermill-run notebo
 from .core import seed_everything, get_device
 
 # %% auto #0
-__all__ = ['LOSSES', 'SCHEDULES', 'OPTIMIZERS', 'CKPT_FORMAT', 'SyntheticBatches', 'TinySR', 'TrainConfig', 'charbonnier_loss',
-           'pixel_loss', 'lr_factor', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'unwrap',
-           'load_weights', 'load_model', 'DistInfo', 'dist_info', 'init_distributed', 'shard', 'TrainingDiverged',
-           'make_optimizer', 'Trainer', 'tile_protocol', 'tiled_forward', 'count_params', 'model_summary']
+__all__ = ['LOSSES', 'SCHEDULES', 'OPTIMIZERS', 'PRECISIONS', 'CKPT_FORMAT', 'SyntheticBatches', 'TinySR', 'TrainConfig',
+           'charbonnier_loss', 'pixel_loss', 'lr_factor', 'rng_state', 'set_rng_state', 'save_checkpoint',
+           'load_checkpoint', 'unwrap', 'load_weights', 'load_model', 'DistInfo', 'dist_info', 'init_distributed',
+           'shard', 'TrainingDiverged', 'make_optimizer', 'Trainer', 'tile_protocol', 'tiled_forward', 'count_params',
+           'model_summary']
 
 # %% ../nbs/03_training.ipynb #64a240f6
 class SyntheticBatches:
@@ -46,6 +47,7 @@ class TinySR(nn.Module):
 
 # %% ../nbs/03_training.ipynb #b83925ca
 LOSSES, SCHEDULES, OPTIMIZERS = ('l1', 'l2', 'charbonnier'), ('none', 'step', 'multistep', 'plateau', 'cosine'), ('adam', 'adamw', 'sgd')
+PRECISIONS = ('fp32', 'bf16')
 
 def _check_milestone(m, what='milestone'):
     if not (0 < m < 1 or (m >= 1 and float(m).is_integer())):
@@ -83,11 +85,12 @@ class TrainConfig:
     grad_clip: float|None = None    # max global gradient norm
     diverge_factor: float|None = 1e4  # stop when |loss| > diverge_factor·|first loss| (a non-finite loss always stops)
     seed: int = 0
+    precision: str = 'fp32'         # 'fp32' | 'bf16': the forward and loss under bfloat16 autocast (weights, optimiser fp32)
 
     def __post_init__(self):
         self.betas, self.milestones = tuple(self.betas), tuple(self.milestones)
         for name, ok in [('loss', LOSSES), ('schedule', SCHEDULES), ('optimizer', OPTIMIZERS),
-                         ('plateau_mode', ('max', 'min')), ('best_mode', ('max', 'min'))]:
+                         ('plateau_mode', ('max', 'min')), ('best_mode', ('max', 'min')), ('precision', PRECISIONS)]:
             if getattr(self, name) not in ok: raise ValueError(f"TrainConfig.{name}={getattr(self, name)!r}: choose one of {ok}")
         if self.max_iters is None and self.max_minutes is None:
             raise ValueError("TrainConfig needs a budget: set max_iters and/or max_minutes")
@@ -310,9 +313,10 @@ class _Step:
     "The optimiser step of `Trainer` (its state: `net`, `opt`, `cfg`, `dist`, `device`, `criterion`, `first_loss`)."
     def compute_loss(self, inputs, targets) -> torch.Tensor:
         "`loss_fn(net, inputs, targets)` if given, else the configured pixel loss of `net(*inputs)` against `targets`."
-        if self.loss_fn is not None: return self.loss_fn(self.net, inputs, targets)
-        out = self.net(*inputs) if isinstance(inputs, (tuple, list)) else self.net(inputs)
-        return self.criterion(out, targets)
+        with torch.autocast(self.device.type, torch.bfloat16, enabled=self.cfg.precision == 'bf16'):   # cfg.precision
+            if self.loss_fn is not None: return self.loss_fn(self.net, inputs, targets)
+            out = self.net(*inputs) if isinstance(inputs, (tuple, list)) else self.net(inputs)
+            return self.criterion(out, targets)
 
     def train_step(self, inputs, targets) -> torch.Tensor:
         "One optimiser step on a global batch; returns the (detached) loss — under DDP this rank's weighted share."
@@ -390,7 +394,8 @@ class _Checkpointing:
     def load_state_dict(self, ck: dict, path='checkpoint'):
         "Restore a `state_dict()` (warns when the config differs beyond the budget and logging fields)."
         if not isinstance(ck, dict) or ck.get('format') != CKPT_FORMAT: raise ValueError(f"{path} is not a Trainer checkpoint")
-        old, new = ck['config'], asdict(self.cfg)
+        new = asdict(self.cfg)
+        old = {**{f.name: f.default for f in fields(TrainConfig) if f.name not in ck['config']}, **ck['config']}  # older formats
         norm = lambda v: tuple(v) if isinstance(v, list) else v
         changed = sorted(k for k in new if k not in _BUDGET_KEYS and norm(old.get(k)) != new[k])
         if changed: warnings.warn(f"resuming from {path} with a changed config: {changed}")
