@@ -500,6 +500,7 @@ class CBAMData:
     crop: int|None = None
     n_train: int|None = None
     require_div2k: bool = False       # True: DIV2K or the data module's missing-dataset error (no fallback)
+    value_range: float = 255.0        # the released models take and give [0, 255] (for `attnrepro.runs.evaluate_run`)
 
     def split(self) -> tuple[ImageSet, ImageSet, str, str]:
         "(training images, validation images, training label, validation label)."
