@@ -12,8 +12,8 @@ from .training import save_checkpoint, load_checkpoint, count_params
 from .runs import resolve_name, evaluate_run
 
 # %% auto #0
-__all__ = ['ZOO_FORMAT', 'ENTRY_KEYS', 'ZooError', 'zoo_root', 'sha256_file', 'manifest', 'entry', 'publish', 'verify_entry',
-           'load']
+__all__ = ['ZOO_FORMAT', 'ENTRY_KEYS', 'ZooError', 'zoo_root', 'sha256_file', 'manifest', 'entry', 'importable_class', 'publish',
+           'verify_entry', 'load']
 
 # %% ../nbs/12_zoo.ipynb #z12c0004
 ZOO_FORMAT = 'attnrepro.zoo/1'
@@ -59,6 +59,18 @@ def entry(name: str, root=None) -> dict:
                    "(`attnrepro zoo` lists them)")
 
 # %% ../nbs/12_zoo.ipynb #z12c0006
+def importable_class(model: nn.Module, paper: str) -> str:
+    """The dotted class name `load` imports. A class defined in an executed notebook (module `__main__`) is the same
+    class of the paper's module, `attnrepro.<paper>.<name>` (the notebook exports it); `publish` checks it rebuilds
+    the network exactly."""
+    t = type(model)
+    if t.__module__ != '__main__': return f"{t.__module__}.{t.__qualname__}"
+    alt = f"attnrepro.{paper}.{t.__qualname__}"
+    try: resolve_name(alt)
+    except (ImportError, AttributeError) as e:
+        raise ZooError(f"{t.__qualname__} was defined in a notebook and {alt} does not exist: publish a network built from the package") from e
+    return alt
+
 def _set5(model, scale, value_range):
     ev = evaluate_run(model, scale, ['Set5'], value_range=value_range)
     mean = ev[ev.name == 'mean'].iloc[0]
@@ -70,10 +82,11 @@ def publish(model: nn.Module, name: str, paper: str, scale: int, trained: dict, 
     hardware, commit, source...). For `task='sr'` Set5 is measured here; other tasks give their `score` dict."""
     root = Path(root or zoo_root()); root.mkdir(parents=True, exist_ok=True)
     model = model.float().eval()
-    cls = f"{type(model).__module__}.{type(model).__qualname__}"
+    cls = importable_class(model, paper)
     psnr = ssim = proto = None
     if task == 'sr': psnr, ssim, proto = _set5(model, scale, value_range)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    resolve_name(cls)(**model_kwargs).load_state_dict(state, strict=True)   # the entry rebuilds this very network
     dtype = 'float32'
     if half is not False and task == 'sr':                 # float16 storage only when it costs ≤ 0.01 dB on Set5
         h = resolve_name(cls)(**model_kwargs); h.load_state_dict({k: v.half().float() if v.is_floating_point() else v
@@ -95,6 +108,7 @@ def publish(model: nn.Module, name: str, paper: str, scale: int, trained: dict, 
     _write_manifest(root, old + [e])
     return e
 
+# %% ../nbs/12_zoo.ipynb #z12c0006s1
 def verify_entry(e: dict, root=None) -> Path:
     "The entry's file, after checking that it exists and that its sha256 is the manifest's."
     f = Path(root or zoo_root())/e['file']
@@ -110,6 +124,8 @@ def load(name: str, device='cpu', root=None) -> tuple[nn.Module, dict]:
     e = entry(name, root); f = verify_entry(e, root)
     ck = load_checkpoint(f)
     if ck.get('format') != ZOO_FORMAT: raise ZooError(f"{f} is not a zoo checkpoint")
-    model = resolve_name(e['model_class'])(**e['model_kwargs'])
+    cls = e['model_class']
+    if cls.startswith('__main__.'): cls = f"attnrepro.{e['paper']}.{cls[9:]}"   # entries published before importable_class
+    model = resolve_name(cls)(**e['model_kwargs'])
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck['model'].items()}, strict=True)
     return model.to(device).eval(), e
