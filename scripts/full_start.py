@@ -3,6 +3,7 @@
 
     python scripts/full_start.py                  # every paper's every run (CPU: minutes per paper)
     python scripts/full_start.py --papers lcoan   # one paper
+    python scripts/full_start.py --papers attention_upsampling --runs nyu_x4_DJF   # one run
     python scripts/full_start.py --device cuda    # on a GPU
 
 Writes `results/full_start/full_start.csv` (one row per run, replacing the rows of the runs it re-ran and keeping the others: parameters, batch, iterations of the schedule, GFLOP per
@@ -18,9 +19,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--papers', nargs='*', default=None); ap.add_argument('--device', default=None)
     ap.add_argument('--out', default=None, help='results root (default results/)')
+    ap.add_argument('--runs', nargs='*', default=None, help='only these run names (with --papers)')
     a = ap.parse_args(argv)
     specs = [s for p in a.papers for s in runs_of(p).values()] if a.papers else [s for s in all_runs() if s.paper != 'toy']
-    specs = [s for s in specs if 'full' in s.configs]          # the paper-size specs (reduced ones have no full schedule)
+    specs = [s for s in specs if 'full' in s.configs]
+    if a.runs: specs = [s for s in specs if s.name in a.runs]          # the paper-size specs (reduced ones have no full schedule)
     dev = a.device or str(get_device())
     rows, failed = [], []
     for s in specs:
