@@ -141,7 +141,9 @@ def cmd_export(a) -> int:
     "`attnrepro export -m MODEL --onnx FILE`: ONNX with dynamic height and width."
     model, e = zoo_.load(a.model, 'cpu')
     if e['task'] != 'sr': raise SystemExit(f"export takes single-image SR models; {a.model} is a {e['task']} model")
-    worst = export_onnx(model, a.onnx, value_range=e['value_range'], opset=a.opset)
+    try: worst = export_onnx(model, a.onnx, value_range=e['value_range'], opset=a.opset)
+    except torch.onnx.errors.OnnxExporterError as err:      # e.g. LCoA's k-means routing (a sort): not a convolutional model
+        raise SystemExit(f"attnrepro export: {a.model} has an operator ONNX cannot express: {str(err).splitlines()[0]}") from None
     print(f"{a.model} → {a.onnx}: onnxruntime vs PyTorch max |difference| {worst:.2e} (relative to the value range) on 2 sizes")
     return 0 if worst <= 1e-4 else 1
 

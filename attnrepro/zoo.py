@@ -65,11 +65,16 @@ def importable_class(model: nn.Module, paper: str) -> str:
     the network exactly."""
     t = type(model)
     if t.__module__ != '__main__': return f"{t.__module__}.{t.__qualname__}"
-    alt = f"attnrepro.{paper}.{t.__qualname__}"
-    try: resolve_name(alt)
-    except (ImportError, AttributeError) as e:
-        raise ZooError(f"{t.__qualname__} was defined in a notebook and {alt} does not exist: publish a network built from the package") from e
-    return alt
+    return _paper_class(paper, t.__qualname__)
+
+def _paper_class(paper: str, name: str) -> str:
+    "The dotted name of class `name` in the paper's modules (`attnrepro.<paper>`, then `attnrepro.<paper>_*`)."
+    import pkgutil, attnrepro
+    mods = [paper] + sorted(m.name for m in pkgutil.iter_modules(attnrepro.__path__) if m.name.startswith(f'{paper}_'))
+    for m in mods:
+        try: resolve_name(f"attnrepro.{m}.{name}"); return f"attnrepro.{m}.{name}"
+        except (ImportError, AttributeError): continue
+    raise ZooError(f"{name} was defined in a notebook and no module of {paper} ({', '.join(mods)}) has it: publish a network built from the package")
 
 def _set5(model, scale, value_range):
     ev = evaluate_run(model, scale, ['Set5'], value_range=value_range)
@@ -125,7 +130,7 @@ def load(name: str, device='cpu', root=None) -> tuple[nn.Module, dict]:
     ck = load_checkpoint(f)
     if ck.get('format') != ZOO_FORMAT: raise ZooError(f"{f} is not a zoo checkpoint")
     cls = e['model_class']
-    if cls.startswith('__main__.'): cls = f"attnrepro.{e['paper']}.{cls[9:]}"   # entries published before importable_class
+    if cls.startswith('__main__.'): cls = _paper_class(e['paper'], cls[9:])   # entries published before importable_class
     model = resolve_name(cls)(**e['model_kwargs'])
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck['model'].items()}, strict=True)
     return model.to(device).eval(), e
