@@ -16,9 +16,9 @@ from .core import repo_root, results_dir, build_dir, hardware_info, git_commit, 
 __all__ = ['PUB_COLS', 'KEY', 'STATUSES', 'UNMEASURED', 'TOLERANCES', 'DIRECTIONS', 'ROW_COLS', 'OPT_COLS', 'PROV_COLS',
            'VERDICTS', 'CLAIM_COLS', 'FLOOR_MARGIN', 'FLOOR_METRICS', 'parse_value', 'published_dir', 'published',
            'compute_status', 'ResultTable', 'make_rows', 'results_root', 'profile_results_root', 'figure_path',
-           'atomic_write_text', 'write_table', 'read_table', 'render_markdown', 't_interval', 'min_detectable_effect',
-           'paired_wins', 'verdict', 'claim_row', 'deterministic_claim', 'write_claims', 'read_claims',
-           'bicubic_floors', 'floor_check']
+           'atomic_write_text', 'write_table', 'read_table', 'update_table', 'render_markdown', 't_interval',
+           'min_detectable_effect', 'paired_wins', 'verdict', 'claim_row', 'deterministic_claim', 'write_claims',
+           'read_claims', 'bicubic_floors', 'floor_check']
 
 # %% ../nbs/04_results.ipynb #ed7bbb65
 PUB_COLS = ['paper', 'table', 'method', 'train_set', 'dataset', 'scale', 'metric', 'value', 'note']
@@ -272,6 +272,16 @@ def write_table(folder: str, name: str, rows, root=None) -> Path:
 def read_table(path) -> pd.DataFrame:
     "A results CSV as text columns (as written: empty stays '')."
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+# %% ../nbs/04_results.ipynb #r04ut001
+def update_table(folder: str, name: str, rows, keys=('paper', 'run'), root=None) -> Path:
+    "`write_table`, keeping the rows of `results/<folder>/<name>.csv` whose `keys` are not among the new `rows`'."
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    old = results_root(root)/_safe(folder)/f"{_safe(name)}.csv"
+    if old.exists():
+        prev = read_table(old); keys = list(keys)
+        df = pd.concat([prev[~prev.set_index(keys).index.isin(df.set_index(keys).index)], df], ignore_index=True)
+    return write_table(folder, name, df, root=root)
 
 # %% ../nbs/04_results.ipynb #c9bd706d
 PROV_COLS = ['protocol', 'profile', 'budget', 'hardware', 'seed', 'commit', 'date']

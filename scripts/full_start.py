@@ -13,7 +13,7 @@ import argparse, sys, traceback, warnings
 import pandas as pd
 from attnrepro.core import hardware_info, git_commit, get_device
 from attnrepro.runs import all_runs, runs_of, check_full_start
-from attnrepro.results import write_table, read_table, results_root
+from attnrepro.results import update_table
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -39,12 +39,7 @@ def main(argv=None) -> int:
     df = pd.DataFrame(rows).assign(hardware=hardware_info(dev), commit=git_commit())
     if rows:
         print(df.to_string(index=False))
-        old = results_root(a.out)/'full_start'/'full_start.csv'
-        if old.exists():       # keep the rows of the runs not re-run here (another paper's, with their own commit)
-            prev = read_table(old)
-            keep = ~prev.set_index(['paper', 'run']).index.isin(df.set_index(['paper', 'run']).index)
-            df = pd.concat([prev[keep], df], ignore_index=True)
-        print(write_table('full_start', 'full_start', df, root=a.out))
+        print(update_table('full_start', 'full_start', df, root=a.out))   # other runs' rows stay, with their own commit
     for f in failed: print('FAILED', f)
     return 1 if failed or not rows else 0
 

@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from dataclasses import replace
 from attnrepro.runs import get_run, train_run, evaluate_run, default_threads
-from attnrepro.results import write_table, read_table, results_root, t_interval
+from attnrepro.results import update_table, t_interval
 from attnrepro.core import hardware_info, git_commit, today
 
 def main(argv=None) -> int:
@@ -43,11 +43,7 @@ def main(argv=None) -> int:
         m, lo, hi = t_interval(g.delta_db) if len(g) > 1 else (float(g.delta_db.iloc[0]), float('nan'), float('nan'))
         df.loc[g.index, ['mean_delta_db', 'ci_low', 'ci_high']] = m, lo, hi
     df = df.assign(hardware=hardware_info('cpu'), commit=git_commit(), date=today(), metric='Set5 Y-PSNR (crop = scale)')
-    old = results_root(a.out)/'train_speed'/'precision_check.csv'
-    if old.exists():
-        prev = read_table(old)
-        df = pd.concat([prev[~prev.set_index(['paper', 'run']).index.isin(df.set_index(['paper', 'run']).index)], df], ignore_index=True)
-    print(write_table('train_speed', 'precision_check', df, root=a.out))
+    print(update_table('train_speed', 'precision_check', df, root=a.out))
     return 0
 
 if __name__ == '__main__':

@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from attnrepro.runs import get_run, run_throughput, default_threads
 from attnrepro.benchmark import benchmark_rows
-from attnrepro.results import write_table, read_table, results_root
+from attnrepro.results import update_table
 
 RUNS = {'attention_upsampling': ('tableIV_x2_attention_cpu', 'tableIV_x2_deconv_cpu'),
         'cbam_sr': ('ESPCN_off_quick', 'ESPCN_working_quick', 'EDSR_off_quick', 'LapSRN_off_quick'),
@@ -35,11 +35,7 @@ def main(argv=None) -> int:
             print(df[['mode', 'median_s', 'time_ratio', 'final_loss']].round(4).to_string(index=False), flush=True)
             frames.append(df)
     df = benchmark_rows(pd.concat(frames, ignore_index=True), profile='quick', threads=torch.get_num_threads(), what='training step')
-    old = results_root(a.out)/'train_speed'/'train_speed.csv'
-    if old.exists():
-        prev = read_table(old)
-        df = pd.concat([prev[~prev.set_index(['paper', 'run']).index.isin(df.set_index(['paper', 'run']).index)], df], ignore_index=True)
-    print(write_table('train_speed', 'train_speed', df, root=a.out))
+    print(update_table('train_speed', 'train_speed', df, root=a.out))
     return 0
 
 if __name__ == '__main__':
