@@ -440,6 +440,7 @@ def evaluate_both(model, pairs, scale: int = 4) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 # %% ../nbs/30_cbam_sr.ipynb #r30run01
+import functools
 from dataclasses import dataclass, field
 from .runs import RunSpec, register, runs_of, centre_crop
 from .data import training_set, load_images, lr_hr_pairs, PatchSampler, ImageSet
@@ -503,16 +504,8 @@ class CBAMData:
     value_range: float = 255.0        # the released models take and give [0, 255] (for `attnrepro.runs.evaluate_run`)
 
     def split(self) -> tuple[ImageSet, ImageSet, str, str]:
-        "(training images, validation images, training label, validation label)."
-        train, name = training_set('DIV2K_train', fallback=None if self.require_div2k else '291')
-        if name == 'DIV2K_train':
-            val, vname = ImageSet(load_images('DIV2K_valid').items[:self.n_val], 'DIV2K_valid'), f'DIV2K_valid[:{self.n_val}]'
-        else:
-            val, vname = ImageSet(train.items[-self.n_val:], 'BSDS200'), f'BSDS200[-{self.n_val}:] (held out)'
-            train = ImageSet(train.items[:-self.n_val], f'291 minus {self.n_val}')
-        if self.n_train: train = ImageSet(train.items[:self.n_train], f'T91[:{self.n_train}]')
-        label = name if name == 'DIV2K_train' else f'291 (T91+BSDS200, {len(train)} images; DIV2K absent)'
-        return train, val, label, vname
+        "(training images, validation images, training label, validation label) — found and checked once per data."
+        return _cbam_split(self)
 
     @property
     def label(self) -> str: return self.split()[2]
@@ -539,6 +532,19 @@ class CBAMData:
             return fn
         test = self.pairs(val_set, n_images)
         return lambda model: {'psnr': float(evaluate_both(model, test, self.scale).psnr_y.mean())}
+
+@functools.lru_cache(maxsize=8)
+def _cbam_split(data: CBAMData) -> tuple:
+    "`CBAMData.split`: the images are found and checked (sha256) once per data object, not at every batch source and validation."
+    train, name = training_set('DIV2K_train', fallback=None if data.require_div2k else '291')
+    if name == 'DIV2K_train':
+        val, vname = ImageSet(load_images('DIV2K_valid').items[:data.n_val], 'DIV2K_valid'), f'DIV2K_valid[:{data.n_val}]'
+    else:
+        val, vname = ImageSet(train.items[-data.n_val:], 'BSDS200'), f'BSDS200[-{data.n_val}:] (held out)'
+        train = ImageSet(train.items[:-data.n_val], f'291 minus {data.n_val}')
+    if data.n_train: train = ImageSet(train.items[:data.n_train], f'T91[:{data.n_train}]')
+    label = name if name == 'DIV2K_train' else f'291 (T91+BSDS200, {len(train)} images; DIV2K absent)'
+    return train, val, label, vname
 
 # %% ../nbs/30_cbam_sr.ipynb #r30run04
 def lapsrn_loss(net, inputs, targets):
