@@ -40,9 +40,9 @@ test: check-sync nbtest  ## the test command (what .ci/run calls)
 reproduce: venv  ## run the experiment notebooks with papermill (PROFILE, PAPERS) and rebuild results/README.md
 	$(BIN)/python scripts/reproduce.py --profile $(PROFILE) $(if $(PAPERS),--papers $(PAPERS),)
 
-export: venv  ## nbdev_clean + nbdev_export (scripts/export.py: secondary modules rewritten, not appended)
+export: venv  ## nbdev_clean + nbdev_export
 	$(BIN)/nbdev_clean
-	$(BIN)/python scripts/export.py
+	$(BIN)/nbdev_export
 
 clean:  ## remove build products (keeps .venv and results)
 	rm -rf build _proc _docs

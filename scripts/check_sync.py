@@ -1,10 +1,11 @@
 #!/usr/bin/env python
 """Fail when `nbdev_export` would change the package or `nbdev_clean` would change a notebook.
 
-Runs both tools (nbdev_export through scripts/export.py) and compares the files before and after. On a mismatch the tools have already rewritten the
-files: review `git diff`, commit what is right and run the tests again.
+Runs both tools and compares the files before and after; then checks that no exported cell appears twice in a module
+(nbdev appends `#| export <module>` cells to a module another notebook created: see CONTRIBUTING). On a mismatch the
+tools have already rewritten the files: review `git diff`, commit what is right and run the tests again.
 """
-import hashlib, subprocess, sys
+import hashlib, re, subprocess, sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parents[1]
@@ -16,12 +17,18 @@ def snapshot():
             for f in files if '.ipynb_checkpoints' not in f.parts}
 
 before = snapshot()
-for tool in (['nbdev_clean'], ['python', 'scripts/export.py']):  # clean first: it sets cell ids, which export writes
-    # into the package; scripts/export.py = nbdev_export with the secondary (`#| export <module>`) modules rewritten
-    r = subprocess.run([str(bindir/tool[0]), *tool[1:]], cwd=root, capture_output=True, text=True)
+for tool in ('nbdev_clean', 'nbdev_export'):   # clean first: it sets cell ids, which export writes into the package
+    r = subprocess.run([str(bindir/tool)], cwd=root, capture_output=True, text=True)
     if r.returncode:
         sys.exit(f"{tool} failed:\n{r.stdout}\n{r.stderr}")
 after = snapshot()
+twice = {}
+for f in sorted((root/'attnrepro').rglob('*.py')):
+    marks = re.findall(r'^# %% (\S+ #\S+)$', f.read_text(), re.M)
+    if len(marks) != len(set(marks)): twice[f.relative_to(root)] = sorted({m for m in marks if marks.count(m) > 1})
+if twice:
+    for f, ms in twice.items(): print(f"{f}: exported twice: {', '.join(ms[:3])}")
+    sys.exit("a cell was exported twice: does the module's `#| default_exp` notebook sort before the notebooks that add to it?")
 changed = sorted(str(f) for f in before.keys() | after.keys() if before.get(f) != after.get(f))
 if changed:
     print("Out of sync: nbdev_export / nbdev_clean changed these files (package not exported or notebooks not clean):")
