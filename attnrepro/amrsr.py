@@ -12,7 +12,7 @@ from torch import nn, Tensor
 __all__ = ['LOSS_WEIGHTS', 'LEVELS', 'CUFED5_SOURCE', 'REDUCED_G', 'match_features', 'swap_features', 'Fusion', 'Generator',
            'Discriminator', 'gram', 'texture_loss', 'gradient_penalty', 'RefSample', 'tile_grid', 'proxy_samples',
            'proxy_training_samples', 'cufed5_samples', 'SwapStore', 'SwapBatches', 'l1_ref_loss', 'VisualGAN',
-           'GANLoss', 'super_resolve_with_refs', 'spread', 'ProxySwapData', 'amrsr_runs']
+           'GANLoss', 'visual_gan', 'visual_loss', 'super_resolve_with_refs', 'spread', 'ProxySwapData', 'amrsr_runs']
 
 # %% ../nbs/60_amrsr.ipynb #d8681d66
 from .amrsr_ops import multi_level_swap   # the operators above are exported to their own module
@@ -330,9 +330,13 @@ class GANLoss:
         d, fake = self.gan.d, sr.detach()
         d_loss = d(fake).mean() - d(hr).mean() + gradient_penalty(d, hr, fake)
         self.d_opt.zero_grad(set_to_none=True); d_loss.backward(); self.d_opt.step()
+        self.d_opt.zero_grad(set_to_none=True)      # no critic gradient left for the generator's optimiser to apply
         fs = self.vgg(sr)
         with torch.no_grad(): fh = self.vgg(hr)['relu3_1']
-        terms = dict(l1=F.l1_loss(sr, hr), per=F.mse_loss(fs['relu3_1'], fh), adv=-d(sr).mean(),
+        d.requires_grad_(False)                      # L_adv trains G only: no gradient into the critic's weights
+        adv = -d(sr).mean()
+        d.requires_grad_(True)
+        terms = dict(l1=F.l1_loss(sr, hr), per=F.mse_loss(fs['relu3_1'], fh), adv=adv,
                      tex=texture_loss([fs['relu3_1'], fs['relu2_1'], fs['relu1_1']], [s3, s2, s1]))
         weighted = {k: self.w[k] * v for k, v in terms.items()}
         for k, v in weighted.items(): self.sums[k] += float(v)
@@ -340,6 +344,16 @@ class GANLoss:
         return sum(weighted.values())
 
     def means(self) -> dict: return {k: v / max(self.n, 1) for k, v in self.sums.items()}
+
+def visual_gan(tile: int = 160, **generator_kwargs) -> VisualGAN:
+    "The network of a registered visual run: `Generator(**generator_kwargs)` and SRNTT's critic for `tile`² crops."
+    return VisualGAN(Generator(**generator_kwargs), Discriminator(size=tile))
+
+def visual_loss(net: VisualGAN, inputs, hr):
+    "Trainer loss_fn of a registered visual run: the `GANLoss` of `net` (critic Adam 1e-4, VGG-19 to relu3_1), made on its first batch."
+    gan = getattr(net, 'module', net)                # under DDP, the wrapped VisualGAN
+    if getattr(gan, 'loss', None) is None: gan.loss = GANLoss(gan, VGGFeatures().to(hr.device))
+    return gan.loss(net, inputs, hr)
 
 @torch.no_grad()
 def super_resolve_with_refs(g: Generator, lr: np.ndarray, swapped: list[Tensor]|None = None, weight: Tensor|None = None) -> np.ndarray:
@@ -436,9 +450,10 @@ def _specs(profile: str) -> list[RunSpec]:
                     loss='attnrepro.amrsr.l1_ref_loss', note=f"PSNR-oriented (L1), with references; {note}", **kw),
             RunSpec('amrsr', f'single_image_{profile}', 'attnrepro.amrsr.Generator', dict(gen, use_ref=False), replace(data, with_ref=False),
                     {profile: l1}, seeds, note=f"single-image baseline: the same G without the swapped maps, the same batches (L1); {note}", **kw),
-            RunSpec('amrsr', f'visual_{profile}', 'attnrepro.amrsr.Generator', dict(gen), data, {profile: gan}, {profile: (0,)},
-                    note=("visual-oriented: psnr_refs seed 0 + a phase with all losses (GANLoss: WGAN-GP critic with its own Adam); "
-                          f"trained by the notebook's Trainer, not train_run, which cannot start from another run's weights; {note}"), **kw)]
+            RunSpec('amrsr', f'visual_{profile}', 'attnrepro.amrsr.visual_gan', dict(gen, tile=data.tile), data, {profile: gan},
+                    {profile: (0,)}, loss='attnrepro.amrsr.visual_loss',
+                    note=("visual-oriented: a phase with all losses (GANLoss: WGAN-GP critic with its own Adam); the notebook starts "
+                          f"its generator from psnr_refs seed 0 (SRNTT's L1 pre-training), train_run from scratch; {note}"), **kw)]
 
 register(*[s for p in _PROFILE_RUNS for s in _specs(p)])
 
