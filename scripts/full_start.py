@@ -8,7 +8,7 @@
 
 Writes `results/full_start/full_start.csv` (one row per run, replacing the rows of the runs it re-ran and keeping the others: parameters, batch, iterations of the schedule, GFLOP per
 iteration, PFLOP for the whole schedule, seconds for the 2 iterations here, the data used, hardware, commit) and
-prints it. A run that fails is reported with its error and the script exits non-zero after trying all the others."""
+prints it; each run's row is saved as soon as it has run, so a stopped script loses none. A run that fails is reported with its error and the script exits non-zero after trying all the others."""
 import argparse, sys, traceback, warnings
 import pandas as pd
 from attnrepro.core import hardware_info, git_commit, get_device
@@ -26,6 +26,7 @@ def main(argv=None) -> int:
     if a.runs: specs = [s for s in specs if s.name in a.runs]          # the paper-size specs (reduced ones have no full schedule)
     dev = a.device or str(get_device())
     rows, failed = [], []
+    hw, commit = hardware_info(dev), git_commit()
     for s in specs:
         print(f"--> {s.paper} {s.name} ...", flush=True)
         try:
@@ -34,12 +35,12 @@ def main(argv=None) -> int:
                 r = check_full_start(s, device=dev)
             r['notes'] = '; '.join(sorted({str(x.message).split(' — ')[0][:120] for x in w if 'not available' in str(x.message)}))
             rows.append(r); print(f"    ok: {r['gflop_per_iter']:.1f} GFLOP/iteration, {r['pflop_total']:.2f} PFLOP in all", flush=True)
+            update_table('full_start', 'full_start', pd.DataFrame([r]).assign(hardware=hw, commit=commit), root=a.out)   # saved at once: a stop loses no finished run
         except Exception as e:
             traceback.print_exc(); failed.append(f"{s.paper}/{s.name}: {type(e).__name__}: {e}")
-    df = pd.DataFrame(rows).assign(hardware=hardware_info(dev), commit=git_commit())
     if rows:
-        print(df.to_string(index=False))
-        print(update_table('full_start', 'full_start', df, root=a.out))   # other runs' rows stay, with their own commit
+        print(pd.DataFrame(rows).to_string(index=False))
+        print(update_table('full_start', 'full_start', pd.DataFrame(rows).assign(hardware=hw, commit=commit), root=a.out))   # other runs' rows stay, with their own commit
     for f in failed: print('FAILED', f)
     return 1 if failed or not rows else 0
 
