@@ -38,9 +38,7 @@ def main(argv=None) -> int:
             update_table('full_start', 'full_start', pd.DataFrame([r]).assign(hardware=hw, commit=commit), root=a.out)   # saved at once: a stop loses no finished run
         except Exception as e:
             traceback.print_exc(); failed.append(f"{s.paper}/{s.name}: {type(e).__name__}: {e}")
-    if rows:
-        print(pd.DataFrame(rows).to_string(index=False))
-        print(update_table('full_start', 'full_start', pd.DataFrame(rows).assign(hardware=hw, commit=commit), root=a.out))   # other runs' rows stay, with their own commit
+    if rows: print(pd.DataFrame(rows).to_string(index=False))   # each row is already in the table (other runs' rows stay, with their own commit)
     for f in failed: print('FAILED', f)
     return 1 if failed or not rows else 0
 
