@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
+from torch.utils._python_dispatch import TorchDispatchMode
 from .core import check_profile, get_device, hardware_info, git_commit, build_dir, seed_everything
 from .data import ImageSet, PatchSampler, training_set, lr_hr_pairs, to_rgb
 from .metrics import evaluate_sr, uint8_to_tensor, tensor_to_uint8
@@ -21,7 +22,7 @@ from .results import profile_results_root
 # %% auto #0
 __all__ = ['PAPERS', 'Experiment', 'default_threads', 'experiment', 'super_resolve', 'centre_crop', 'ScaledBatches', 'SRData',
            'resolve_name', 'RunSpec', 'register', 'runs_of', 'get_run', 'all_runs', 'RunResult', 'run_dir', 'train_run',
-           'evaluate_run', 'step_flops', 'check_full_start', 'run_throughput']
+           'evaluate_run', 'FlopCount', 'step_flops', 'check_full_start', 'run_throughput']
 
 # %% ../nbs/08_runs.ipynb #r08c0005
 @dataclass
@@ -248,9 +249,23 @@ def _conv_backward_flops(grad_out_shape, x_shape, w_shape, bias, stride, padding
     from torch.utils.flop_counter import conv_flop_count
     return conv_flop_count(x_shape, w_shape, grad_out_shape, transposed=transposed)*(bool(output_mask[0]) + bool(output_mask[1]))
 
+class FlopCount(TorchDispatchMode):
+    """Total FLOPs of the aten operations run inside it, by torch's formulas (and ours for `convolution_backward`).
+    Unlike `FlopCounterMode` it tracks no modules, so `torch.autograd.grad` on a leaf works (WGAN-GP's penalty)."""
+    def __init__(self):
+        super().__init__()
+        from torch.utils.flop_counter import flop_registry, shape_wrapper
+        self.formulas = {**flop_registry, torch.ops.aten.convolution_backward: shape_wrapper(_conv_backward_flops)}
+        self.total = 0
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        formula = self.formulas.get(getattr(func, '_overloadpacket', func))
+        if formula is not None: self.total += int(formula(*args, **kwargs, out_val=out))
+        return out
+
 def step_flops(spec: RunSpec, profile: str = 'full', device='cpu') -> int:
     "FLOPs of one training step (forward + backward of one global batch) of `spec` under `profile`, reference operators."
-    from torch.utils.flop_counter import FlopCounterMode
     cfg = spec.config(profile)
     model = spec.build().to(device)
     for m in model.modules():                                     # fused kernels are opaque to the counter
@@ -259,10 +274,10 @@ def step_flops(spec: RunSpec, profile: str = 'full', device='cpu') -> int:
     move = lambda t: t.to(device) if torch.is_tensor(t) else type(t)(move(v) for v in t) if isinstance(t, (tuple, list)) else t
     x, y = move(x), move(y)
     loss_fn = resolve_name(spec.loss) if spec.loss else None
-    with FlopCounterMode(display=False, custom_mapping={torch.ops.aten.convolution_backward: _conv_backward_flops}) as fc:
+    with FlopCount() as fc:
         out = loss_fn(model, x, y) if loss_fn else torch.nn.functional.l1_loss(model(*x) if isinstance(x, (tuple, list)) else model(x), y)
         out.backward()
-    return int(fc.get_total_flops())
+    return fc.total
 
 def check_full_start(spec: RunSpec, out=None, device=None) -> dict:
     "Run `spec`'s full schedule for 1 iteration, resume it to 2, count its FLOPs; returns what it found (see above)."
