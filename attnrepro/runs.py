@@ -223,7 +223,7 @@ def train_run(spec: RunSpec, profile: str = 'quick', seed: int|None = None, out=
     d = run_dir(spec, profile, seed, out)
     tr = Trainer(model, cfg, spec.data.batches(cfg.batch_size, seed), spec.data.validation(spec.val_set, spec.val_images, dev),
                  d, resolve_name(spec.loss) if spec.loss else None, device=dev, model_kwargs=spec.model_kwargs,
-                 progress=progress)
+                 progress=progress, desc=f'{spec.paper}/{spec.name} seed {seed}')
     tr.fit(resume=resume)
     if (d/'best.pt').exists(): load_weights(model, d/'best.pt', map_location=dev)
     return RunResult(spec, profile, seed, model.eval(), d, tr.summary(), tr.history)

@@ -453,7 +453,7 @@ class _Loop:
         elif self.iteration == 0: seed_everything(c.seed)
         t0, e0, win, n = time.perf_counter(), self.elapsed, 0.0, 0
         self.model.train()
-        with tqdm(total=c.max_iters, initial=self.iteration, disable=not self.progress, desc='train', mininterval=5) as bar:
+        with tqdm(total=c.max_iters, initial=self.iteration, disable=not self.progress, desc=self.desc, mininterval=5) as bar:
             while not self._done():
                 if c.schedule in ('step', 'multistep', 'cosine'):
                     f = lr_factor(c, self.iteration, self.elapsed)
@@ -475,7 +475,8 @@ class _Loop:
 class Trainer(_Loop, _Step, _Evaluation, _Checkpointing):
     "Train `model` with `cfg` on `batches.next_batch()`; evaluate, keep best.pt/last.pt in `ckpt_dir`, resume exactly, run under torchrun."
     def __init__(self, model: nn.Module, cfg: TrainConfig, batches, eval_fn=None, ckpt_dir=None, loss_fn=None, *,
-                 device=None, model_kwargs: dict|None = None, param_groups=None, progress: bool = True, ddp_kwargs: dict|None = None):
+                 device=None, model_kwargs: dict|None = None, param_groups=None, progress: bool = True, desc: str = 'train',
+                 ddp_kwargs: dict|None = None):
         if not callable(getattr(batches, 'next_batch', None)): raise TypeError("batches needs a next_batch() -> (inputs, targets) method")
         if cfg.schedule == 'plateau' and eval_fn is None: raise ValueError("schedule='plateau' needs an eval_fn")
         self.cfg, self.batches, self.eval_fn, self.loss_fn, self.model_kwargs = cfg, batches, eval_fn, loss_fn, model_kwargs
@@ -494,7 +495,7 @@ class Trainer(_Loop, _Step, _Evaluation, _Checkpointing):
         self.sched = (torch.optim.lr_scheduler.ReduceLROnPlateau(self.opt, mode=cfg.plateau_mode, factor=cfg.plateau_factor,
                       patience=cfg.plateau_patience, min_lr=cfg.min_lr) if cfg.schedule == 'plateau' else None)
         self.criterion = pixel_loss(cfg.loss, cfg.charbonnier_eps)
-        self.progress = progress and self.dist.main
+        self.progress, self.desc = progress and self.dist.main, desc   # a text bar (papermill streams it) named `desc`
         self.iteration, self.elapsed, self.history, self.local_batch = 0, 0.0, [], None
         self.best, self.best_iteration, self.stopped_by, self.first_loss = None, None, None, None
 
