@@ -235,44 +235,68 @@ from .results import atomic_write_text
 _STORE = ('lr', 'hr', 'sw3', 'sw2', 'sw1', 'w')
 
 class SwapStore:
-    "Training pairs with their swapped maps: uint8 lr/hr (N, 3, h, w); float16 sw3, sw2, sw1, w (N, C, h, w). Arrays or memmaps."
-    def __init__(self, arrays: dict, meta: dict):
+    """Training pairs with their swapped maps: uint8 lr/hr (N, 3, h, w); float16 sw3, sw2, sw1, w (N, C, h, w), in arrays or
+    memmaps. A store made by `create` swaps a sample when it is first asked for (`ensure`) and marks it in `done`; on disk
+    each sample is flushed before it is marked, so an interrupted build resumes where it stopped."""
+    def __init__(self, arrays: dict, meta: dict, done: np.ndarray|None = None, samples: list|None = None, vgg=None):
         if set(arrays) != set(_STORE) or len({len(arrays[k]) for k in _STORE}) != 1: raise ValueError(f"need equally long arrays {_STORE}")
-        self.arrays, self.meta = arrays, meta
+        self.arrays, self.meta, self.samples, self.vgg = arrays, meta, samples, vgg
+        self.done = np.ones(len(arrays['lr']), bool) if done is None else done
     def __len__(self): return len(self.arrays['lr'])
     def __getitem__(self, key: str): return self.arrays[key]
     def nbytes(self) -> int: return sum(a.nbytes for a in self.arrays.values())
+    @property
+    def complete(self) -> bool: return bool(np.all(self.done))
+
+    def ensure(self, idx=None) -> SwapStore:
+        "Swap the samples `idx` (all when None) that are not done yet."
+        todo = [int(i) for i in (range(len(self)) if idx is None else np.unique(np.asarray(idx))) if not self.done[int(i)]]
+        if todo and self.samples is None:
+            raise RuntimeError(f"{len(todo)} samples of this store were never swapped, and it has no samples to swap them from "
+                               "(open it with its samples and VGG)")
+        for i in todo:
+            s = self.samples[i]
+            (s3, s2, s1), wt = swap_features(self.vgg, s.lr, s.refs, n_c=self.meta['n_c'])
+            self.arrays['lr'][i], self.arrays['hr'][i] = to_rgb(s.lr).transpose(2, 0, 1), to_rgb(s.hr).transpose(2, 0, 1)
+            for k, t in zip(('sw3', 'sw2', 'sw1', 'w'), (s3, s2, s1, wt)): self.arrays[k][i] = t[0].cpu().numpy().astype(np.float16)
+            if isinstance(self.done, np.memmap):           # the sample reaches the disk before its mark does
+                for a in self.arrays.values(): a.flush()
+                self.done[i] = True; self.done.flush()
+            else: self.done[i] = True
+        return self
 
     @classmethod
-    def open(cls, folder, meta: dict) -> SwapStore|None:
-        "The store in `folder` if it was built with exactly `meta`, else None."
-        try: old = json.loads((Path(folder)/'meta.json').read_text())
+    def open(cls, folder, meta: dict, samples: list|None = None, vgg=None) -> SwapStore|None:
+        "The store in `folder` if it was made with exactly `meta` (complete, or resumable given its `samples` and `vgg`), else None."
+        folder = Path(folder)
+        try: old = json.loads((folder/'meta.json').read_text())
         except (OSError, ValueError): return None
         if old != json.loads(json.dumps(meta)): return None
-        return cls({k: np.load(Path(folder)/f'{k}.npy', mmap_mode='r') for k in _STORE}, old)
+        done = np.load(folder/'done.npy', mmap_mode='r+') if (folder/'done.npy').exists() else None   # none: built whole
+        mode = 'r' if done is None or done.all() else 'r+'
+        return cls({k: np.load(folder/f'{k}.npy', mmap_mode=mode) for k in _STORE}, old, done, samples, vgg)
+
+    @classmethod
+    def create(cls, samples: list, vgg: VGGFeatures, n_c: int = 1, folder=None, meta: dict|None = None) -> SwapStore:
+        "An empty store for `samples`: memmaps in `folder` (with meta.json and done.npy) or arrays in memory; `ensure` fills it."
+        if not samples: raise ValueError("no training samples")
+        h, w = samples[0].lr.shape[:2]
+        for s in samples:
+            if s.lr.shape[:2] != (h, w): raise ValueError(f"sample {s.name}: LR {s.lr.shape[:2]} is not {(h, w)} (one tile size per store)")
+        shapes = dict(lr=(3, h, w), hr=(3, 4 * h, 4 * w), sw3=(256, h, w), sw2=(128, 2 * h, 2 * w), sw1=(64, 4 * h, 4 * w), w=(1, h, w))
+        dt = lambda k: np.uint8 if k in ('lr', 'hr') else np.float16
+        meta, n = json.loads(json.dumps(dict(meta or {}, n=len(samples), n_c=n_c))), len(samples)
+        if folder is None: return cls({k: np.empty((n,) + s, dt(k)) for k, s in shapes.items()}, meta, np.zeros(n, bool), samples, vgg)
+        folder = Path(folder); folder.mkdir(parents=True, exist_ok=True); (folder/'meta.json').unlink(missing_ok=True)
+        arr = {k: np.lib.format.open_memmap(folder/f'{k}.npy', 'w+', dt(k), (n,) + s) for k, s in shapes.items()}
+        done = np.lib.format.open_memmap(folder/'done.npy', 'w+', bool, (n,)); done.flush()
+        atomic_write_text(folder/'meta.json', json.dumps(meta))      # last: a folder with meta.json is a valid store
+        return cls(arr, meta, done, samples, vgg)
 
     @classmethod
     def build(cls, samples: list, vgg: VGGFeatures, n_c: int = 1, folder=None, meta: dict|None = None) -> SwapStore:
-        "Swap every sample and keep the result, in `folder` (memmaps, meta.json last) or in memory (`folder=None`)."
-        if not samples: raise ValueError("no training samples")
-        h, w = samples[0].lr.shape[:2]
-        shapes = dict(lr=(3, h, w), hr=(3, 4 * h, 4 * w), sw3=(256, h, w), sw2=(128, 2 * h, 2 * w), sw1=(64, 4 * h, 4 * w), w=(1, h, w))
-        dt = lambda k: np.uint8 if k in ('lr', 'hr') else np.float16
-        meta = json.loads(json.dumps(dict(meta or {}, n=len(samples), n_c=n_c)))
-        if folder is not None:
-            folder = Path(folder); folder.mkdir(parents=True, exist_ok=True); (folder/'meta.json').unlink(missing_ok=True)
-            arr = {k: np.lib.format.open_memmap(folder/f'{k}.npy', 'w+', dt(k), (len(samples),) + s) for k, s in shapes.items()}
-        else: arr = {k: np.empty((len(samples),) + s, dt(k)) for k, s in shapes.items()}
-        for i, s in enumerate(samples):
-            if s.lr.shape[:2] != (h, w): raise ValueError(f"sample {s.name}: LR {s.lr.shape[:2]} is not {(h, w)} (one tile size per store)")
-            (s3, s2, s1), wt = swap_features(vgg, s.lr, s.refs, n_c=n_c)
-            arr['lr'][i], arr['hr'][i] = to_rgb(s.lr).transpose(2, 0, 1), to_rgb(s.hr).transpose(2, 0, 1)
-            for k, t in zip(('sw3', 'sw2', 'sw1', 'w'), (s3, s2, s1, wt)): arr[k][i] = t[0].cpu().numpy().astype(np.float16)
-        if folder is None: return cls(arr, meta)
-        for a in arr.values(): a.flush()
-        del arr
-        atomic_write_text(folder/'meta.json', json.dumps(meta))
-        return cls.open(folder, meta)
+        "Swap every sample now (`create`, then `ensure` all), in `folder` (memmaps) or in memory (`folder=None`)."
+        return cls.create(samples, vgg, n_c, folder, meta).ensure()
 
 def _dihedral(t: Tensor, hflip, vflip, transpose) -> Tensor:
     if hflip: t = t.flip(-1)
@@ -289,6 +313,7 @@ class SwapBatches:
 
     def next_batch(self):
         idx = self.rng.integers(len(self.store), size=self.batch_size)
+        self.store.ensure(idx)                  # a lazy store swaps these samples now
         flips = self.rng.random((self.batch_size, 3)) < 0.5
         if not self.augment: flips[:] = False
         keys = ('lr', 'sw3', 'sw2', 'sw1', 'w', 'hr') if self.with_ref else ('lr', 'hr')
@@ -385,6 +410,7 @@ class ProxySwapData:
     n_c: int = 4
     with_ref: bool = True
     on_disk: bool = True             # the store as memmaps in build/amrsr/swaps/ (reopened when its meta matches)
+    lazy: bool = False               # swap a tile when a batch first draws it (full: the run starts at once)
     scale: int = 4
 
     def samples(self) -> list[RefSample]:
@@ -394,24 +420,25 @@ class ProxySwapData:
         return [tiles[int(i)] for i in spread(len(tiles), self.n_samples)]
 
     def store(self) -> SwapStore:
-        "The training pairs with their swaps, built once per process (and once on disk when `on_disk`)."
+        "The training pairs with their swaps, made once per process (once on disk when `on_disk`), filled now unless `lazy`."
         key = (self.tile, self.n_images, self.n_samples, self.n_c, self.on_disk)
-        if key in _STORES: return _STORES[key]
-        samples = self.samples()
-        meta = dict(version=1, tile=self.tile, names=hashlib.sha1(' '.join(s.name for s in samples).encode()).hexdigest(),
-                    imresize=IMRESIZE_VERSION, vgg=VGG_SHA256)
-        vgg = VGGFeatures().to(get_device())
-        if self.on_disk:
-            folder = build_dir('amrsr', 'swaps', hashlib.sha1(json.dumps(dict(meta, n_c=self.n_c)).encode()).hexdigest()[:12])
-            st = SwapStore.open(folder, dict(meta, n=len(samples), n_c=self.n_c)) or SwapStore.build(samples, vgg, self.n_c, folder, meta)
-        else: st = SwapStore.build(samples, vgg, self.n_c, meta=meta)
-        _STORES[key] = st
-        return st
+        if key not in _STORES:
+            samples = self.samples()
+            meta = dict(version=1, tile=self.tile, names=hashlib.sha1(' '.join(s.name for s in samples).encode()).hexdigest(),
+                        imresize=IMRESIZE_VERSION, vgg=VGG_SHA256)
+            vgg = VGGFeatures().to(get_device())
+            if self.on_disk:
+                folder = build_dir('amrsr', 'swaps', hashlib.sha1(json.dumps(dict(meta, n_c=self.n_c)).encode()).hexdigest()[:12])
+                _STORES[key] = (SwapStore.open(folder, dict(meta, n=len(samples), n_c=self.n_c), samples, vgg)
+                                or SwapStore.create(samples, vgg, self.n_c, folder, meta))
+            else: _STORES[key] = SwapStore.create(samples, vgg, self.n_c, meta=meta)
+        return _STORES[key] if self.lazy else _STORES[key].ensure()
 
     @property
     def label(self) -> str:
         return (f"proxy BSDS200+T91: {self.n_samples or 'all'} tiles {self.tile}² of {self.n_images or 'all'} images, "
-                f"≤4 refs each (nearest other tiles), swaps N_C={self.n_c}" + ('' if self.with_ref else ', swapped maps unused'))
+                f"≤4 refs each (nearest other tiles), swaps N_C={self.n_c}" + (' (each swapped when first drawn)' if self.lazy else '')
+                + ('' if self.with_ref else ', swapped maps unused'))
 
     def batches(self, batch_size: int, seed: int) -> SwapBatches: return SwapBatches(self.store(), batch_size, seed, with_ref=self.with_ref)
 
@@ -436,7 +463,7 @@ _PROFILE_RUNS = {   # data, generator kwargs, L1 config, GAN-phase config, what 
               _cfg(lr=5e-4, batch_size=8, max_iters=1500, schedule='cosine', min_lr=1e-5, max_minutes=30.0, ckpt_every=500),
               _cfg(lr=1e-4, batch_size=8, max_iters=100, max_minutes=15.0, log_every=20),
               f"quick: {_REDUCED}; 64² HR tiles (SRNTT: 160²); Adam 5e-4 cosine (paper: 1e-4); 30-min guard per run"),
-    'full': (ProxySwapData(160), {}, _cfg(lr=1e-4, batch_size=9, max_iters=132_000, schedule='multistep', milestones=(0.5,), gamma=0.1,
+    'full': (ProxySwapData(160, lazy=True), {}, _cfg(lr=1e-4, batch_size=9, max_iters=132_000, schedule='multistep', milestones=(0.5,), gamma=0.1,
                                           ckpt_every=5000, log_every=200),
              _cfg(lr=1e-4, batch_size=9, max_iters=132_000, schedule='multistep', milestones=(0.5,), gamma=0.1, ckpt_every=5000, log_every=200),
              "full: Table 1 G, SRNTT's schedule (batch 9, Adam 1e-4, ×0.1 at half, 100 CUFED epochs ≈ 132k iterations) on the proxy tiles"),
