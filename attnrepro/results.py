@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Iterable
 import numpy as np
 import pandas as pd
-from scipy import stats
 from .core import repo_root, results_dir, build_dir, hardware_info, git_commit, today, check_profile
 
 # %% auto #0
@@ -354,12 +353,14 @@ def t_interval(x, level: float = 0.95) -> tuple[float, float, float]:
     x = np.asarray(x, dtype=float); n = len(x)
     if n < 2: raise ValueError(f"a t-interval needs at least 2 values, got {n}")
     m, se = float(x.mean()), float(x.std(ddof=1)) / math.sqrt(n)
+    from scipy import stats              # here, not at import: scipy.stats costs 0.8 s in every process
     h = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
     return m, m - h, m + h
 
 def min_detectable_effect(sd: float, n: int, alpha: float = 0.05, power: float = 0.8) -> float:
     "MDE = (t_{1-α/2, n-1} + t_{power, n-1}) · sd / √n: the smallest effect a two-sided level-α t-test detects with `power`."
     if n < 2: return math.nan
+    from scipy import stats
     return float((stats.t.ppf(1 - alpha / 2, n - 1) + stats.t.ppf(power, n - 1)) * sd / math.sqrt(n))
 
 def paired_wins(per_image, direction: int = 1) -> str:
