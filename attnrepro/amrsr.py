@@ -389,7 +389,8 @@ def super_resolve_with_refs(g: Generator, lr: np.ndarray, swapped: list[Tensor]|
 # %% ../nbs/60_amrsr.ipynb #6d302022
 import hashlib
 from dataclasses import replace
-from .core import build_dir, get_device
+import contextlib
+from .core import build_dir, get_device, file_lock
 from .data import IMRESIZE_VERSION
 from .vgg import VGG_SHA256
 
@@ -427,12 +428,17 @@ class ProxySwapData:
             meta = dict(version=1, tile=self.tile, names=hashlib.sha1(' '.join(s.name for s in samples).encode()).hexdigest(),
                         imresize=IMRESIZE_VERSION, vgg=VGG_SHA256)
             vgg = VGGFeatures().to(get_device())
-            if self.on_disk:
+            if self.on_disk:     # several processes (torchrun ranks, parallel runs): one creates the store, the others open it
                 folder = build_dir('amrsr', 'swaps', hashlib.sha1(json.dumps(dict(meta, n_c=self.n_c)).encode()).hexdigest()[:12])
-                _STORES[key] = (SwapStore.open(folder, dict(meta, n=len(samples), n_c=self.n_c), samples, vgg)
-                                or SwapStore.create(samples, vgg, self.n_c, folder, meta))
-            else: _STORES[key] = SwapStore.create(samples, vgg, self.n_c, meta=meta)
-        return _STORES[key] if self.lazy else _STORES[key].ensure()
+                with file_lock(folder.with_name(folder.name + '.lock')):
+                    st = (SwapStore.open(folder, dict(meta, n=len(samples), n_c=self.n_c), samples, vgg)
+                          or SwapStore.create(samples, vgg, self.n_c, folder, meta))
+            else: st, folder = SwapStore.create(samples, vgg, self.n_c, meta=meta), None
+            _STORES[key] = st, folder
+        st, folder = _STORES[key]
+        if not (self.lazy or st.complete):   # built whole now, by one process at a time (the next finds it done)
+            with file_lock(folder.with_name(folder.name + '.lock')) if folder else contextlib.nullcontext(): st.ensure()
+        return st
 
     @property
     def label(self) -> str:

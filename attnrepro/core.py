@@ -10,8 +10,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PROFILES', 'repo_root', 'data_root', 'weights_root', 'results_dir', 'build_dir', 'seed_everything', 'deterministic',
-           'get_device', 'check_profile', 'pick', 'cpu_bf16', 'hardware_info', 'git_commit', 'today']
+__all__ = ['PROFILES', 'repo_root', 'data_root', 'weights_root', 'results_dir', 'build_dir', 'file_lock', 'seed_everything',
+           'deterministic', 'get_device', 'check_profile', 'pick', 'cpu_bf16', 'hardware_info', 'git_commit', 'today']
 
 # %% ../nbs/00_core.ipynb #a1020f8b
 def _find_root(start: Path) -> Path|None:
@@ -47,6 +47,15 @@ def results_dir(*parts) -> Path:
 def build_dir(*parts) -> Path:
     "`<repo>/build/<parts>` (created): caches, checkpoints, compiled kernels. Never committed."
     p = repo_root().joinpath('build', *map(str, parts)); p.mkdir(parents=True, exist_ok=True); return p
+
+@contextlib.contextmanager
+def file_lock(path):
+    "Hold an exclusive OS lock on the file `path` for the block (one process at a time: torchrun ranks, parallel runs); the OS frees it when its holder dies."
+    import fcntl
+    with open(path, 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
 
 # %% ../nbs/00_core.ipynb #1115819d
 def seed_everything(seed: int = 0) -> int:

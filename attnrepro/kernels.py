@@ -4,11 +4,11 @@
 
 # %% ../nbs/06_kernels.ipynb #9a0b32df
 from __future__ import annotations
-import os, re, sys, fcntl, struct, shutil, hashlib, platform, tempfile, threading, warnings, functools, contextlib
+import os, re, sys, struct, shutil, hashlib, platform, tempfile, threading, warnings, functools, contextlib
 from pathlib import Path
 from typing import Callable
 import torch
-from .core import repo_root
+from .core import repo_root, file_lock
 
 # %% auto #0
 __all__ = ['DEFAULT_CFLAGS', 'DEFAULT_LDFLAGS', 'DEFAULT_CUDA_CFLAGS', 'IMPLS', 'KERNEL_DEVICE', 'extensions_dir',
@@ -99,15 +99,12 @@ def _build_folder(name: str, key: str) -> Path:
 def _exclusive(d: Path):
     """Hold an OS lock on `d` while building or loading. torch's own lock file (`d/lock`) outlives a build that was killed
     and then makes every later load wait forever; under our lock no other process can be building, so it is stale."""
-    with open(d.with_name(d.name + '.flock'), 'w') as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            stale = d/'lock'
-            if stale.exists():
-                warnings.warn(f"removing the stale build lock {stale} (left by an interrupted build)", RuntimeWarning, stacklevel=3)
-                stale.unlink(missing_ok=True)
-            yield
-        finally: fcntl.flock(f, fcntl.LOCK_UN)
+    with file_lock(d.with_name(d.name + '.flock')):
+        stale = d/'lock'
+        if stale.exists():
+            warnings.warn(f"removing the stale build lock {stale} (left by an interrupted build)", RuntimeWarning, stacklevel=3)
+            stale.unlink(missing_ok=True)
+        yield
 
 def _library_intact(so: Path) -> bool:
     "False for an ELF shared library cut short (its section table, which linkers write last, ends past the file's end)."
