@@ -5,7 +5,8 @@ and both — side by side, on this machine, in one run (`attnrepro.runs.run_thro
     python scripts/train_speed.py                       # every run below
     python scripts/train_speed.py --papers cbam_sr      # one paper's
 
-Writes `results/train_speed/train_speed.csv` (rows of the runs measured here replace earlier ones; the others stay),
+Writes `results/train_speed/train_speed.csv` (rows of the runs measured here replace earlier ones of the same hardware;
+the others stay, so that machines compare side by side),
 with the hardware column (CPU, threads, native bfloat16 support) and the commit. Under bfloat16 autocast the custom
 kernels compute in float32 at their boundary (`attnrepro.kernels.kernel_inputs`): a mode that is slower there says so."""
 import argparse, sys
@@ -35,7 +36,7 @@ def main(argv=None) -> int:
             print(df[['mode', 'median_s', 'time_ratio', 'final_loss']].round(4).to_string(index=False), flush=True)
             frames.append(df)
     df = benchmark_rows(pd.concat(frames, ignore_index=True), profile='quick', threads=torch.get_num_threads(), what='training step')
-    print(update_table('train_speed', 'train_speed', df, root=a.out))
+    print(update_table('train_speed', 'train_speed', df, keys=('paper', 'run', 'hardware'), root=a.out))
     return 0
 
 if __name__ == '__main__':
