@@ -109,7 +109,7 @@ def cmd_train(a) -> int:
     if not (a.paper and a.run): raise SystemExit("train needs PAPER RUN (or --list)")
     spec = get_run(a.paper, a.run)
     r = train_run(spec, a.profile, a.seed, a.out, resume=not a.no_resume, max_iters=a.max_iters, device=a.device,
-                  progress=not a.quiet)
+                  progress=not a.quiet, precision=a.precision)
     info = dist_info()
     if info.main: print(json.dumps({**r.row(), 'ckpt_dir': str(r.ckpt_dir), 'world_size': info.world}))
     if torch.distributed.is_available() and torch.distributed.is_initialized():
@@ -175,6 +175,9 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--profile', choices=('smoke', 'quick', 'full'), default='quick')
     t.add_argument('--seed', type=int, default=None); t.add_argument('--out', default=None)
     t.add_argument('--max-iters', type=int, default=None); t.add_argument('--no-resume', action='store_true')
+    t.add_argument('--precision', choices=('fp32', 'bf16'), default=None,
+                   help="bf16: bfloat16 autocast (fp32 weights), faster on CPUs with native bf16 (AMX, AVX-512-bf16); "
+                        "default: the profile's (fp32, so that one commit gives the same numbers on every machine)")
     t.add_argument('--device', default=None); t.add_argument('-q', '--quiet', action='store_true'); t.set_defaults(fn=cmd_train)
     x = sub.add_parser('export', help='export a zoo model to ONNX (checked with onnxruntime)')
     x.add_argument('-m', '--model', required=True); x.add_argument('--onnx', required=True)

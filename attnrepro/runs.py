@@ -207,6 +207,7 @@ class RunResult:
         return {'paper': self.spec.paper, 'run': self.spec.name, 'seed': self.seed, 'profile': self.profile,
                 'params': count_params(self.model), 'iterations': s['iterations'], 'seconds': s['seconds'],
                 'stopped_by': s['stopped_by'], 'best_val_psnr': s.get('best_psnr'), 'best_iteration': s['best_iteration'],
+                'precision': s.get('precision', 'fp32'),
                 'data': self.spec.data.label, 'note': self.spec.note}
 
 def run_dir(spec: RunSpec, profile: str, seed: int, out=None) -> Path:
@@ -214,10 +215,11 @@ def run_dir(spec: RunSpec, profile: str, seed: int, out=None) -> Path:
     return Path(out or build_dir('runs'))/spec.paper/spec.name/profile/f'seed{seed}'
 
 def train_run(spec: RunSpec, profile: str = 'quick', seed: int|None = None, out=None, resume: bool = True,
-              max_iters: int|None = None, device=None, progress: bool = True) -> RunResult:
-    "Train one registered run (see above); `max_iters` overrides the profile's budget."
+              max_iters: int|None = None, device=None, progress: bool = True, precision: str|None = None) -> RunResult:
+    "Train one registered run (see above); `max_iters` / `precision` ('fp32', 'bf16') override the profile's budget / precision."
     seed = spec.seeds[profile][0] if seed is None else int(seed)
-    cfg = spec.config(profile, seed=seed, **({} if max_iters is None else {'max_iters': int(max_iters)}))
+    over = {k: v for k, v in dict(max_iters=None if max_iters is None else int(max_iters), precision=precision).items() if v is not None}
+    cfg = spec.config(profile, seed=seed, **over)
     dev = torch.device(device) if device is not None else get_device()
     seed_everything(seed); model = spec.build()
     d = run_dir(spec, profile, seed, out)

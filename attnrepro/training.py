@@ -502,7 +502,8 @@ class Trainer(_Loop, _Step, _Evaluation, _Checkpointing):
     def summary(self) -> dict:
         "What was actually run: iterations, seconds, why it stopped, the best metric and where."
         return {'iterations': self.iteration, 'seconds': round(self.elapsed, 2), 'stopped_by': self.stopped_by,
-                f'best_{self.cfg.best_metric}': self.best, 'best_iteration': self.best_iteration, 'world_size': self.dist.world}
+                f'best_{self.cfg.best_metric}': self.best, 'best_iteration': self.best_iteration, 'world_size': self.dist.world,
+                'precision': self.cfg.precision}
 
 # %% ../nbs/03_training.ipynb #2103f7d2
 def tile_protocol(tile: int|None, overlap: int = 0) -> str:
