@@ -248,16 +248,19 @@ class SwapStore:
     @property
     def complete(self) -> bool: return bool(np.all(self.done))
 
-    def ensure(self, idx=None) -> SwapStore:
-        "Swap the samples `idx` (all when None) that are not done yet."
+    def ensure(self, idx=None, swaps: bool = True) -> SwapStore:
+        "Swap the samples `idx` (all when None) that are not done yet; `swaps=False`: only fill their lr/hr (left unmarked)."
         todo = [int(i) for i in (range(len(self)) if idx is None else np.unique(np.asarray(idx))) if not self.done[int(i)]]
         if todo and self.samples is None:
             raise RuntimeError(f"{len(todo)} samples of this store were never swapped, and it has no samples to swap them from "
                                "(open it with its samples and VGG)")
+        if todo and swaps and self.vgg is None:
+            raise RuntimeError(f"{len(todo)} samples of this store are still to swap: give it VGG features (`store.vgg`)")
         for i in todo:
             s = self.samples[i]
-            (s3, s2, s1), wt = swap_features(self.vgg, s.lr, s.refs, n_c=self.meta['n_c'])
             self.arrays['lr'][i], self.arrays['hr'][i] = to_rgb(s.lr).transpose(2, 0, 1), to_rgb(s.hr).transpose(2, 0, 1)
+            if not swaps: continue                         # a single-image run needs no swapped maps
+            (s3, s2, s1), wt = swap_features(self.vgg, s.lr, s.refs, n_c=self.meta['n_c'])
             for k, t in zip(('sw3', 'sw2', 'sw1', 'w'), (s3, s2, s1, wt)): self.arrays[k][i] = t[0].cpu().numpy().astype(np.float16)
             if isinstance(self.done, np.memmap):           # the sample reaches the disk before its mark does
                 for a in self.arrays.values(): a.flush()
@@ -313,7 +316,7 @@ class SwapBatches:
 
     def next_batch(self):
         idx = self.rng.integers(len(self.store), size=self.batch_size)
-        self.store.ensure(idx)                  # a lazy store swaps these samples now
+        self.store.ensure(idx, swaps=self.with_ref)      # a lazy store swaps these samples now (without refs: lr/hr only)
         flips = self.rng.random((self.batch_size, 3)) < 0.5
         if not self.augment: flips[:] = False
         keys = ('lr', 'sw3', 'sw2', 'sw1', 'w', 'hr') if self.with_ref else ('lr', 'hr')
@@ -427,13 +430,13 @@ class ProxySwapData:
             samples = self.samples()
             meta = dict(version=1, tile=self.tile, names=hashlib.sha1(' '.join(s.name for s in samples).encode()).hexdigest(),
                         imresize=IMRESIZE_VERSION, vgg=VGG_SHA256)
-            vgg = VGGFeatures().to(get_device())
             if self.on_disk:     # several processes (torchrun ranks, parallel runs): one creates the store, the others open it
                 folder = build_dir('amrsr', 'swaps', hashlib.sha1(json.dumps(dict(meta, n_c=self.n_c)).encode()).hexdigest()[:12])
                 with file_lock(folder.with_name(folder.name + '.lock')):
-                    st = (SwapStore.open(folder, dict(meta, n=len(samples), n_c=self.n_c), samples, vgg)
-                          or SwapStore.create(samples, vgg, self.n_c, folder, meta))
-            else: st, folder = SwapStore.create(samples, vgg, self.n_c, meta=meta), None
+                    st = (SwapStore.open(folder, dict(meta, n=len(samples), n_c=self.n_c), samples)
+                          or SwapStore.create(samples, None, self.n_c, folder, meta))
+            else: st, folder = SwapStore.create(samples, None, self.n_c, meta=meta), None
+            if not st.complete: st.vgg = VGGFeatures().to(get_device())    # VGG-19 only when something is left to swap
             _STORES[key] = st, folder
         st, folder = _STORES[key]
         if not (self.lazy or st.complete):   # built whole now, by one process at a time (the next finds it done)
