@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_benchmark.ipynb #4f5b0191
 from __future__ import annotations
-import time, tracemalloc, itertools
+import os, sys, time, tempfile, contextlib, tracemalloc, itertools
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -36,6 +36,22 @@ def _profiler_memory_events(prof) -> list:
         raise RuntimeError(f"torch {torch.__version__}: profiler memory events not accessible; update attnrepro.benchmark") from e
     return sorted((e.start_ns(), e.nbytes()) for e in events if e.name() == '[memory]' and str(e.device_type()).endswith('CPU'))
 
+@contextlib.contextmanager
+def _without_profiler_log(prefixes=(b'USDT:', b'STAGE:')):
+    """Hold back the lines torch's Kineto writes to the process's stderr (file descriptor 2) at every profile
+    (`USDT: … profiler_start` / `profiler_stop`; no environment variable silences them in torch 2.13): fd 2 goes to a
+    temporary file for the duration, and every other line written there is passed on afterwards, in order."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try: yield
+        finally:
+            sys.stderr.flush(); os.dup2(saved, 2); os.close(saved)
+            tmp.seek(0)
+            rest = b''.join(line for line in tmp if not line.startswith(prefixes))
+            if rest: os.write(2, rest)
+
 def peak_memory(fn: Callable, *args, device=None, **kwargs) -> dict:
     "Run `fn(*args, **kwargs)` once; peak bytes it allocated on top of what was alive before (see the top of the page)."
     device = torch.device(device) if device is not None else _infer_device(args, kwargs)
@@ -45,7 +61,7 @@ def peak_memory(fn: Callable, *args, device=None, **kwargs) -> dict:
         return dict(peak_mem_bytes=int(torch.cuda.max_memory_allocated(device) - base), mem_method='cuda max_memory_allocated')
     from torch.profiler import profile, ProfilerActivity
     tracing = tracemalloc.is_tracing()
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+    with _without_profiler_log(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         if not tracing: tracemalloc.start()  # only around the call: the profiler's own Python work must not count
         try:
             tracemalloc.reset_peak(); py0 = tracemalloc.get_traced_memory()[0]

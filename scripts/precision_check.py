@@ -11,7 +11,6 @@ uses a faster mode only where it moves Set5 by at most 0.05 dB."""
 import argparse, sys, tempfile
 import pandas as pd
 import torch
-from dataclasses import replace
 from attnrepro.runs import get_run, train_run, evaluate_run, default_threads
 from attnrepro.results import update_table, t_interval
 from attnrepro.core import hardware_info, git_commit, today
@@ -31,9 +30,8 @@ def main(argv=None) -> int:
         for seed in seeds:
             r = {}
             for prec in ('fp32', 'bf16'):
-                s = replace(spec, configs={**spec.configs, a.profile: replace(spec.config(a.profile), precision=prec)})
-                run = train_run(s, a.profile, seed, out=tempfile.mkdtemp(prefix='prec-'), progress=False)
-                ev = evaluate_run(run.model, s.scale, ['Set5'], getattr(s.data, 'value_range', 1.0), gray='replicate')
+                run = train_run(spec, a.profile, seed, out=tempfile.mkdtemp(prefix='prec-'), progress=False, precision=prec)
+                ev = evaluate_run(run.model, spec.scale, ['Set5'], getattr(spec.data, 'value_range', 1.0), gray='replicate')
                 r[prec] = (float(ev[ev.name == 'mean'].psnr.iloc[0]), run.summary['seconds'])
             rows.append(dict(paper=paper, run=name, seed=seed, profile=a.profile, psnr_fp32=r['fp32'][0], psnr_bf16=r['bf16'][0],
                              delta_db=r['bf16'][0] - r['fp32'][0], seconds_fp32=r['fp32'][1], seconds_bf16=r['bf16'][1]))
