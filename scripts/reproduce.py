@@ -8,8 +8,11 @@ the executed copy is kept as `results/_executed/<profile>/<notebook>` (gitignore
 stopped by SIGINT (Ctrl-C) or SIGTERM, the notebook's processes (papermill and its kernel) are ended first and the folder
 is put back byte for byte, so no way of stopping leaves half-written results. A run killed outright (SIGKILL) leaves the
 snapshot behind, and the next run restores it before anything else. Papermill runs in a child process and streams the
-cells' output (`--log-output`), so a long notebook shows its progress. At the end: a summary with the time of each notebook, `results/README.md`
-rebuilt with `attnrepro.report.write_summary()`, and a non-zero exit status when any notebook failed.
+cells' output (`--log-output`), so a long notebook shows its progress. Before and after each notebook a speed probe
+times a fixed small training step (`speed_probe`), and `results/notebooks/<profile>/run_times.csv` keeps each notebook's
+wall time beside the machine's speed (two machines with the same CPU name can differ by 1.5×). At the end: a summary
+with the time of each notebook, `results/README.md` rebuilt with `attnrepro.report.write_summary()`, and a non-zero exit
+status when any notebook failed.
 
     python scripts/reproduce.py --profile quick --papers bicubic lcoan
 """
@@ -147,6 +150,33 @@ def run_one(nb: Path, profile: str, results: Path, executed: Path, stop: Stop) -
     why = signal.Signals(stop.signum).name if stop.signum else f"papermill exited with {proc.returncode} (the error is above)"
     return False, time.time() - t0, why
 
+def speed_probe(steps: int = 20, warmup: int = 5) -> float:
+    """Median ms per training step of a fixed ESPCN-shaped network (3→64 5×5, 64→32, 32→48 3×3, depth-to-space ×4;
+    batch 16 of 24² LR, MSE, Adam) on this process's threads — the machine's speed at the moment, beside a notebook's
+    wall time, so that times from different machines, or from one machine on a busier day, compare."""
+    import torch
+    nn, g = torch.nn, torch.Generator().manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 64, 5, padding=2), nn.ReLU(), nn.Conv2d(64, 32, 3, padding=1), nn.ReLU(),
+                        nn.Conv2d(32, 48, 3, padding=1), nn.PixelShuffle(4))
+    x, y = torch.rand(16, 3, 24, 24, generator=g), torch.rand(16, 3, 96, 96, generator=g)
+    opt, times = torch.optim.Adam(net.parameters(), 1e-3), []
+    for i in range(warmup + steps):
+        t = time.perf_counter()
+        opt.zero_grad(); torch.nn.functional.mse_loss(net(x), y).backward(); opt.step()
+        if i >= warmup: times.append(time.perf_counter() - t)
+    return 1e3 * sorted(times)[len(times) // 2]
+
+def record_time(csv: Path, row: dict) -> Path:
+    "Add `row` to the run-times table `csv` (a row of the same notebook, profile and commit is replaced), atomically."
+    import pandas as pd
+    old = pd.read_csv(csv) if csv.exists() else pd.DataFrame()
+    if len(old): old = old[~((old.notebook == row['notebook']) & (old.profile == row['profile']) & (old.commit.astype(str) == row['commit']))]
+    csv.parent.mkdir(parents=True, exist_ok=True)
+    tmp = csv.with_name(f".{csv.name}.tmp{os.getpid()}")
+    pd.concat([old, pd.DataFrame([row])], ignore_index=True).to_csv(tmp, index=False)
+    os.replace(tmp, csv)
+    return csv
+
 def keep_notebook(src: Path, dest: Path, max_side: int = 1600) -> Path:
     """Write the executed notebook `src` with its outputs to `dest` (results/notebooks/<profile>/NN_name.ipynb,
     tracked), atomically (tmp + os.replace). Images are made small: PNG/JPEG outputs downscaled to at most `max_side`
@@ -213,12 +243,23 @@ def main(argv=None) -> int:
     stop = Stop(); stop.install()
     restore_leftovers(results)
     print(f"profile {a.profile}: {len(nbs)} notebook(s) -> {results}", flush=True)
+    import torch
+    from attnrepro.core import hardware_info, git_commit, today
+    from attnrepro.runs import default_threads
+    torch.set_num_threads(default_threads())          # the notebooks' threads (quick/full; smoke notebooks use one)
+    hw, commit, times_csv = hardware_info('cpu'), git_commit(), results/'notebooks'/a.profile/'run_times.csv'
     done, t_all = [], time.time()
     for nb in nbs:
-        print(f"--> {nb.name} ...", flush=True)
+        before = speed_probe()
+        print(f"--> {nb.name} ... (speed probe: {before:.1f} ms per step on {torch.get_num_threads()} thread(s))", flush=True)
         ok, dt, msg = run_one(nb, a.profile, results, executed, stop)
         done.append((nb, ok, dt, msg))
         print(f"    {'ok' if ok else 'FAILED'} in {dt:.0f} s" + ('' if ok else f": {msg}; results/{paper_key(nb)}/ restored as it was"), flush=True)
+        if not stop.signum:
+            after = speed_probe()
+            record_time(times_csv, dict(notebook=nb.stem, profile=a.profile, ok=ok, minutes=round(dt / 60, 2),
+                                        probe_ms_before=round(before, 2), probe_ms_after=round(after, 2),
+                                        probe_threads=torch.get_num_threads(), hardware=hw, commit=commit, date=today()))
         if stop.signum:
             print(f"stopped by {signal.Signals(stop.signum).name}: {nb.name} was interrupted and its results restored; "
                   f"{len(nbs) - len(done)} notebook(s) not run; results/README.md not rebuilt", flush=True)
