@@ -151,31 +151,21 @@ def run_one(nb: Path, profile: str, results: Path, executed: Path, stop: Stop) -
     return False, time.time() - t0, why
 
 def speed_probe(steps: int = 20, warmup: int = 5) -> float:
-    """Median ms per training step of a fixed ESPCN-shaped network (3→64 5×5, 64→32, 32→48 3×3, depth-to-space ×4;
-    batch 16 of 24² LR, MSE, Adam) on this process's threads — the machine's speed at the moment, beside a notebook's
-    wall time, so that times from different machines, or from one machine on a busier day, compare."""
+    """Median ms per training step (`attnrepro.benchmark.train_throughput`, fp32) of a fixed ESPCN-shaped network
+    (3→64 5×5, 64→32, 32→48 3×3, depth-to-space ×4; batch 16 of 24² LR, MSE, Adam) on this process's threads — the
+    machine's speed at the moment, beside a notebook's wall time, so that times from different machines, or from one
+    machine on a busier day, compare."""
     import torch
-    nn, g = torch.nn, torch.Generator().manual_seed(0)
-    net = nn.Sequential(nn.Conv2d(3, 64, 5, padding=2), nn.ReLU(), nn.Conv2d(64, 32, 3, padding=1), nn.ReLU(),
-                        nn.Conv2d(32, 48, 3, padding=1), nn.PixelShuffle(4))
-    x, y = torch.rand(16, 3, 24, 24, generator=g), torch.rand(16, 3, 96, 96, generator=g)
-    opt, times = torch.optim.Adam(net.parameters(), 1e-3), []
-    for i in range(warmup + steps):
-        t = time.perf_counter()
-        opt.zero_grad(); torch.nn.functional.mse_loss(net(x), y).backward(); opt.step()
-        if i >= warmup: times.append(time.perf_counter() - t)
-    return 1e3 * sorted(times)[len(times) // 2]
-
-def record_time(csv: Path, row: dict) -> Path:
-    "Add `row` to the run-times table `csv` (a row of the same notebook, profile and commit is replaced), atomically."
-    import pandas as pd
-    old = pd.read_csv(csv) if csv.exists() else pd.DataFrame()
-    if len(old): old = old[~((old.notebook == row['notebook']) & (old.profile == row['profile']) & (old.commit.astype(str) == row['commit']))]
-    csv.parent.mkdir(parents=True, exist_ok=True)
-    tmp = csv.with_name(f".{csv.name}.tmp{os.getpid()}")
-    pd.concat([old, pd.DataFrame([row])], ignore_index=True).to_csv(tmp, index=False)
-    os.replace(tmp, csv)
-    return csv
+    from attnrepro.benchmark import train_throughput
+    nn = torch.nn
+    def net():
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Conv2d(3, 64, 5, padding=2), nn.ReLU(), nn.Conv2d(64, 32, 3, padding=1), nn.ReLU(),
+                             nn.Conv2d(32, 48, 3, padding=1), nn.PixelShuffle(4))
+    g = torch.Generator().manual_seed(0)
+    batch = lambda: ((torch.rand(16, 3, 24, 24, generator=g),), torch.rand(16, 3, 96, 96, generator=g))
+    r = train_throughput(net, batch, modes=('fp32',), steps=steps, warmup=warmup, loss_fn=torch.nn.functional.mse_loss, device='cpu')
+    return 1e3 * float(r.median_s.iloc[0])
 
 def keep_notebook(src: Path, dest: Path, max_side: int = 1600) -> Path:
     """Write the executed notebook `src` with its outputs to `dest` (results/notebooks/<profile>/NN_name.ipynb,
@@ -247,7 +237,8 @@ def main(argv=None) -> int:
     from attnrepro.core import hardware_info, git_commit, today
     from attnrepro.runs import default_threads
     torch.set_num_threads(default_threads())          # the notebooks' threads (quick/full; smoke notebooks use one)
-    hw, commit, times_csv = hardware_info('cpu'), git_commit(), results/'notebooks'/a.profile/'run_times.csv'
+    from attnrepro.results import update_table
+    hw, commit = hardware_info('cpu'), git_commit()
     done, t_all = [], time.time()
     for nb in nbs:
         before = speed_probe()
@@ -257,9 +248,10 @@ def main(argv=None) -> int:
         print(f"    {'ok' if ok else 'FAILED'} in {dt:.0f} s" + ('' if ok else f": {msg}; results/{paper_key(nb)}/ restored as it was"), flush=True)
         if not stop.signum:
             after = speed_probe()
-            record_time(times_csv, dict(notebook=nb.stem, profile=a.profile, ok=ok, minutes=round(dt / 60, 2),
-                                        probe_ms_before=round(before, 2), probe_ms_after=round(after, 2),
-                                        probe_threads=torch.get_num_threads(), hardware=hw, commit=commit, date=today()))
+            update_table(a.profile, 'run_times', [dict(notebook=nb.stem, profile=a.profile, ok=ok, minutes=round(dt / 60, 2),
+                                                       probe_ms_before=round(before, 2), probe_ms_after=round(after, 2),
+                                                       probe_threads=torch.get_num_threads(), hardware=hw, commit=commit, date=today())],
+                         keys=('notebook', 'profile', 'commit'), root=results/'notebooks')   # results/notebooks/<profile>/run_times.csv
         if stop.signum:
             print(f"stopped by {signal.Signals(stop.signum).name}: {nb.name} was interrupted and its results restored; "
                   f"{len(nbs) - len(done)} notebook(s) not run; results/README.md not rebuilt", flush=True)
