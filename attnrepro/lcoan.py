@@ -424,7 +424,7 @@ class TiledSRData(SRData):
 _FAMILIES = {   # run-name suffix: (architecture, data, {profile: config}, eval sets, note)
     '': (PAPER_ARCH, TiledSRData(2, 48), {'full': PAPER_TRAINING}, ('Set5', 'Set14', 'B100', 'Urban100', 'Manga109'),
          "the paper's network and Table I schedule (5×10⁴ iterations, batch 16, 48² LR patches, Adam 1e-4)"),
-    '_reduced': (REDUCED_ARCH, TiledSRData(2, 24), {'quick': QUICK_TRAINING}, ('Set5', 'Set14', 'B100'),
+    '_reduced': (REDUCED_ARCH, TiledSRData(2, 24, tile=48, overlap=12), {'quick': QUICK_TRAINING}, ('Set5', 'Set14', 'B100'),
                  f"reduced network (paper: {arch_label(PAPER_ARCH)}); {QUICK_ITERS} iterations, batch 16, 24² LR patches, "
                  "Adam 1e-3 cosine (paper: 5×10⁴ iterations, 48² patches, Adam 1e-4)"),
     '_smoke': (SMOKE_ARCH, TiledSRData(2, 16, n_images=4, tile=32, overlap=8), {'smoke': SMOKE_TRAINING}, ('Set5',),
