@@ -6,11 +6,13 @@
 The same measurement the attention_upsampling notebook makes inside its quick run (`upsampler_benchmark`: both
 operators and the ceilings — projection GEMMs at `torch.bmm`'s speed, minimal traffic at copy speed — side by side in
 one run), without the plain-PyTorch reference (too slow to repeat at LR 128), and with nothing else running. Writes
-`results/kernels/upsampler_benchmark.csv` with the hardware column and the commit; prints the ratios."""
+`results/kernels/upsampler_benchmark.csv` with the hardware column and the commit, replacing only this hardware's rows
+(the other machines' rows stay); prints the ratios."""
 import argparse, sys
 import torch
 from attnrepro.attention_upsampling import upsampler_benchmark
-from attnrepro.benchmark import benchmark_rows, write_benchmark
+from attnrepro.benchmark import benchmark_rows
+from attnrepro.results import update_table
 from attnrepro.runs import default_threads
 
 def with_targets(df, impl: str):
@@ -29,7 +31,7 @@ def main(argv=None) -> int:
     df = upsampler_benchmark(tuple(a.sizes), impls=[a.impl], reps=a.reps)
     df = benchmark_rows(with_targets(df, a.impl), threads=torch.get_num_threads())
     print(df[['name', 'mode', 'lr_size', 'median_s', 'time_ratio', 'ceiling_fraction', 'target_met']].to_string(index=False))
-    print('written', write_benchmark('kernels', 'upsampler_benchmark', df, root=a.out))
+    print('written', update_table('kernels', 'upsampler_benchmark', df, keys=('hardware', 'name', 'mode', 'lr_size'), root=a.out))
     return 0
 
 if __name__ == '__main__':
