@@ -67,8 +67,9 @@ class SpatialGate(nn.Module):
     def gate(self, x):
         "$\\mathbf M_s(\\mathbf F)$, shape (N, 1, H, W), values in [0, 1]."
         pooled = torch.cat([x.mean(1, keepdim=True), x.amax(1, keepdim=True)], 1)
-        pooled = F.pad(pooled, self.pad).contiguous(memory_format=torch.channels_last)  # oneDNN's 2→1 conv: 2× faster so
-        return torch.sigmoid(self.bn(self.conv(pooled)))                              # (fwd+bwd, 2.3 → 1.1 ms, CPU)
+        # channels_last: oneDNN runs this 2→1 conv's forward+backward 2× faster (2.3 → 1.1 ms, batch 16, 24², 1 CPU thread)
+        pooled = F.pad(pooled, self.pad).contiguous(memory_format=torch.channels_last)
+        return torch.sigmoid(self.bn(self.conv(pooled)))
 
     def forward(self, x): return x * self.gate(x)
 
