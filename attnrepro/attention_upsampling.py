@@ -20,12 +20,12 @@ from .training import TrainConfig
 
 # %% auto #0
 __all__ = ['KERNELS', 'UPSAMPLERS', 'AUG_SCALES', 'PAPER_PATCH', 'QUICK_PATCH', 'QUICK_ITERS', 'QUICK_BATCH', 'QUICK_SCALES',
-           'QUICK_CHANNELS', 'QUICK_GUARD_MINUTES', 'SISR_TRAIN_SETS', 'PAPER_TRAINING', 'SMOKE_TRAINING',
-           'zero_upsample', 'bilinear_upsample', 'position_table', 'masked_attention', 'check_kernel_size',
-           'attention_upsample', 'joint_attention_upsample', 'attention_upsample2d', 'AttentionUpsample2d',
-           'JointAttentionUpsample2d', 'upsampler_work', 'deconv_gemms', 'upsampler_benchmark', 'ResidualBlock',
-           'make_upsampler', 'SISRNet', 'fsrcnn_versions', 'AugmentedPatches', 'present_sets', 'SISRData',
-           'quick_training', 'sisr_runs', 'sisr_runs_for']
+           'QUICK_CHANNELS', 'QUICK_GUARD_MINUTES', 'QUICK_PRECISION', 'SISR_TRAIN_SETS', 'PAPER_TRAINING',
+           'SMOKE_TRAINING', 'zero_upsample', 'bilinear_upsample', 'position_table', 'masked_attention',
+           'check_kernel_size', 'attention_upsample', 'joint_attention_upsample', 'attention_upsample2d',
+           'AttentionUpsample2d', 'JointAttentionUpsample2d', 'upsampler_work', 'deconv_gemms', 'upsampler_benchmark',
+           'ResidualBlock', 'make_upsampler', 'SISRNet', 'fsrcnn_versions', 'AugmentedPatches', 'present_sets',
+           'SISRData', 'quick_training', 'sisr_runs', 'sisr_runs_for']
 
 # %% ../nbs/20_attention_upsampling.ipynb #e18270f3
 def zero_upsample(x: torch.Tensor, scale: int) -> torch.Tensor:
@@ -431,16 +431,19 @@ PAPER_PATCH, QUICK_PATCH = {2: 12, 4: 10, 8: 8}, {2: 24, 4: 16, 8: 8}       # LR
 QUICK_ITERS, QUICK_BATCH = {2: 1200, 4: 3000, 8: 3000}, {2: 16, 4: 8, 8: 8}
 QUICK_SCALES = (2,)            # ×4/×8 do not reach bicubic within a notebook's CPU budget (measured, see the text above)
 QUICK_CHANNELS, QUICK_GUARD_MINUTES = {2: 128, 4: 64, 8: 64}, 60
+# 'auto': bf16 autocast on a CPU (or GPU) with native bfloat16, fp32 elsewhere; at ×2 three seeds of each upsampler moved
+# Set5 by ≤ 0.05 dB in bf16 (results/train_speed/precision_check.csv); ×4/×8 were not measured, so they stay fp32
+QUICK_PRECISION = {2: 'auto', 4: 'fp32', 8: 'fp32'}
 SISR_TRAIN_SETS = {'IV': ('T91', 'General-100'), 'V': ('BSDS200',)}
 PAPER_TRAINING = TrainConfig(loss='l2', lr=1e-3, batch_size=20, schedule='plateau', plateau_factor=0.8, plateau_patience=5,
                              plateau_metric='psnr', max_iters=100_000, eval_every=2000, ckpt_every=2000, log_every=500)
 SMOKE_TRAINING = TrainConfig(loss='l2', lr=1e-3, batch_size=4, max_iters=3, eval_every=3, ckpt_every=3, log_every=1)
 
 def quick_training(scale: int) -> TrainConfig:
-    "Adam 1e-3, cosine decay over `QUICK_ITERS[scale]` iterations, batch `QUICK_BATCH[scale]`, 4 validations."
+    "Adam 1e-3, cosine decay over `QUICK_ITERS[scale]` iterations, batch `QUICK_BATCH[scale]`, 4 validations, `QUICK_PRECISION[scale]`."
     n = QUICK_ITERS[scale]
     return TrainConfig(loss='l2', lr=1e-3, batch_size=QUICK_BATCH[scale], schedule='cosine', max_iters=n, max_minutes=QUICK_GUARD_MINUTES,
-                       eval_every=n // 4, ckpt_every=n // 4, log_every=max(1, n // 20))
+                       eval_every=n // 4, ckpt_every=n // 4, log_every=max(1, n // 20), precision=QUICK_PRECISION[scale])
 
 def sisr_runs() -> list[RunSpec]:
     "Tables IV/V: the paper's configuration (`table<T>_x<s>_<upsampler>`, full) and the CPU one (`..._cpu`, smoke/quick)."

@@ -175,9 +175,9 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--profile', choices=('smoke', 'quick', 'full'), default='quick')
     t.add_argument('--seed', type=int, default=None); t.add_argument('--out', default=None)
     t.add_argument('--max-iters', type=int, default=None); t.add_argument('--no-resume', action='store_true')
-    t.add_argument('--precision', choices=('fp32', 'bf16'), default=None,
-                   help="bf16: bfloat16 autocast (fp32 weights), faster on CPUs with native bf16 (AMX, AVX-512-bf16); "
-                        "default: the profile's (fp32, so that one commit gives the same numbers on every machine)")
+    t.add_argument('--precision', choices=('fp32', 'bf16', 'auto'), default=None,
+                   help="bf16: bfloat16 autocast (fp32 weights), faster on CPUs with native bf16 (AMX, AVX-512-bf16); auto: "
+                        "bf16 where native, else fp32; default: the run's (fp32, or auto where a measurement allowed it)")
     t.add_argument('--device', default=None); t.add_argument('-q', '--quiet', action='store_true'); t.set_defaults(fn=cmd_train)
     x = sub.add_parser('export', help='export a zoo model to ONNX (checked with onnxruntime)')
     x.add_argument('-m', '--model', required=True); x.add_argument('--onnx', required=True)

@@ -216,7 +216,7 @@ def run_dir(spec: RunSpec, profile: str, seed: int, out=None) -> Path:
 
 def train_run(spec: RunSpec, profile: str = 'quick', seed: int|None = None, out=None, resume: bool = True,
               max_iters: int|None = None, device=None, progress: bool = True, precision: str|None = None) -> RunResult:
-    "Train one registered run (see above); `max_iters` / `precision` ('fp32', 'bf16') override the profile's budget / precision."
+    "Train one registered run (see above); `max_iters` / `precision` ('fp32', 'bf16', 'auto') override the profile's budget / precision."
     seed = spec.seeds[profile][0] if seed is None else int(seed)
     over = {k: v for k, v in dict(max_iters=None if max_iters is None else int(max_iters), precision=precision).items() if v is not None}
     cfg = spec.config(profile, seed=seed, **over)

@@ -5,7 +5,7 @@
 # %% ../nbs/03_training.ipynb #d219627c
 from __future__ import annotations
 import os, re, glob, math, time, pickle, random, warnings, tempfile, datetime, contextlib
-from dataclasses import dataclass, asdict, fields
+from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,14 +14,14 @@ import torch.nn.functional as F
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm   # plain tqdm: text, not widgets, in papermill-run notebooks
-from .core import seed_everything, get_device
+from .core import seed_everything, get_device, cpu_bf16
 
 # %% auto #0
-__all__ = ['LOSSES', 'SCHEDULES', 'OPTIMIZERS', 'PRECISIONS', 'CKPT_FORMAT', 'SyntheticBatches', 'TinySR', 'TrainConfig',
-           'charbonnier_loss', 'pixel_loss', 'lr_factor', 'rng_state', 'set_rng_state', 'save_checkpoint',
-           'load_checkpoint', 'unwrap', 'load_weights', 'load_model', 'DistInfo', 'dist_info', 'init_distributed',
-           'shard', 'TrainingDiverged', 'make_optimizer', 'Trainer', 'tile_protocol', 'tiled_forward', 'count_params',
-           'model_summary']
+__all__ = ['LOSSES', 'SCHEDULES', 'OPTIMIZERS', 'PRECISIONS', 'CKPT_FORMAT', 'SyntheticBatches', 'TinySR', 'native_bf16',
+           'resolve_precision', 'TrainConfig', 'charbonnier_loss', 'pixel_loss', 'lr_factor', 'rng_state',
+           'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'unwrap', 'load_weights', 'load_model', 'DistInfo',
+           'dist_info', 'init_distributed', 'shard', 'TrainingDiverged', 'make_optimizer', 'Trainer', 'tile_protocol',
+           'tiled_forward', 'count_params', 'model_summary']
 
 # %% ../nbs/03_training.ipynb #64a240f6
 class SyntheticBatches:
@@ -47,7 +47,20 @@ class TinySR(nn.Module):
 
 # %% ../nbs/03_training.ipynb #b83925ca
 LOSSES, SCHEDULES, OPTIMIZERS = ('l1', 'l2', 'charbonnier'), ('none', 'step', 'multistep', 'plateau', 'cosine'), ('adam', 'adamw', 'sgd')
-PRECISIONS = ('fp32', 'bf16')
+PRECISIONS = ('fp32', 'bf16', 'auto')     # 'auto': bf16 where the device computes it natively, else fp32 (`resolve_precision`)
+
+def native_bf16(device, flags: str|None = None) -> bool:
+    "Does `device` compute bfloat16 natively: a CUDA GPU that supports it, or a CPU with AMX or AVX-512-bf16 (`cpu_bf16(flags)`)?"
+    d = torch.device(device)
+    if d.type == 'cuda': return torch.cuda.is_bf16_supported()
+    return d.type == 'cpu' and cpu_bf16(flags) in ('amx_bf16', 'avx512_bf16')
+
+def resolve_precision(precision: str, device, flags: str|None = None) -> str:
+    """What a run computes in on `device`: 'fp32' and 'bf16' as given; 'auto' is 'bf16' where the device computes bfloat16
+    natively (`native_bf16`), 'fp32' elsewhere — emulated, bf16 autocast makes a CPU step 5–12× slower (an EPYC with AVX2
+    only, `results/train_speed/train_speed.csv`), so 'auto' never asks for it there."""
+    if precision not in PRECISIONS: raise ValueError(f"precision={precision!r}: choose one of {PRECISIONS}")
+    return ('bf16' if native_bf16(device, flags) else 'fp32') if precision == 'auto' else precision
 
 def _check_milestone(m, what='milestone'):
     if not (0 < m < 1 or (m >= 1 and float(m).is_integer())):
@@ -85,7 +98,7 @@ class TrainConfig:
     grad_clip: float|None = None    # max global gradient norm
     diverge_factor: float|None = 1e4  # stop when |loss| > diverge_factor·|first loss| (a non-finite loss always stops)
     seed: int = 0
-    precision: str = 'fp32'         # 'fp32' | 'bf16': the forward and loss under bfloat16 autocast (weights, optimiser fp32)
+    precision: str = 'fp32'         # 'fp32' | 'bf16': the forward and loss under bfloat16 autocast (weights, optimiser fp32) | 'auto'
 
     def __post_init__(self):
         self.betas, self.milestones = tuple(self.betas), tuple(self.milestones)
@@ -397,6 +410,11 @@ class _Checkpointing:
         new = asdict(self.cfg)
         old = {**{f.name: f.default for f in fields(TrainConfig) if f.name not in ck['config']}, **ck['config']}  # older formats
         norm = lambda v: tuple(v) if isinstance(v, list) else v
+        if old['precision'] != new['precision']:      # a run half in bf16, half in fp32 is neither: refuse, keep the file
+            raise RuntimeError(f"{path} was trained in {old['precision']}, and this run computes in {new['precision']} (precision="
+                               "'auto' is bf16 where the device has native bfloat16, fp32 elsewhere). Resume on a machine like the "
+                               "first, ask for its precision explicitly (precision=..., --precision), or start afresh (resume=False, "
+                               "--no-resume); the checkpoint is untouched.")
         changed = sorted(k for k in new if k not in _BUDGET_KEYS and norm(old.get(k)) != new[k])
         if changed: warnings.warn(f"resuming from {path} with a changed config: {changed}")
         fractions = [m for m in new['milestones'] + (new['step_size'],) if 0 < m < 1] if new['schedule'] in ('step', 'multistep') else []
@@ -479,7 +497,7 @@ class Trainer(_Loop, _Step, _Evaluation, _Checkpointing):
                  ddp_kwargs: dict|None = None):
         if not callable(getattr(batches, 'next_batch', None)): raise TypeError("batches needs a next_batch() -> (inputs, targets) method")
         if cfg.schedule == 'plateau' and eval_fn is None: raise ValueError("schedule='plateau' needs an eval_fn")
-        self.cfg, self.batches, self.eval_fn, self.loss_fn, self.model_kwargs = cfg, batches, eval_fn, loss_fn, model_kwargs
+        self.batches, self.eval_fn, self.loss_fn, self.model_kwargs = batches, eval_fn, loss_fn, model_kwargs
         self.ckpt_dir = Path(ckpt_dir) if ckpt_dir is not None else None
         dev = torch.device(device) if device is not None else get_device()
         self.dist = dist_info()
@@ -488,6 +506,7 @@ class Trainer(_Loop, _Step, _Evaluation, _Checkpointing):
             self.dist = init_distributed('nccl' if dev.type == 'cuda' else 'gloo')
             if cfg.batch_size < self.dist.world: raise ValueError(f"batch_size {cfg.batch_size} < {self.dist.world} ranks")
         self.device, self.model = dev, model.to(dev)
+        self.cfg = cfg = replace(cfg, precision=resolve_precision(cfg.precision, dev))   # 'auto' → what runs here, recorded
         self.net = (DistributedDataParallel(model, device_ids=[dev.index] if dev.type == 'cuda' else None, **(ddp_kwargs or {}))
                     if self.dist.world > 1 else model)
         self.opt = make_optimizer(cfg, param_groups if param_groups is not None else [p for p in model.parameters() if p.requires_grad])
