@@ -10,8 +10,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PROFILES', 'repo_root', 'data_root', 'weights_root', 'results_dir', 'build_dir', 'file_lock', 'seed_everything',
-           'deterministic', 'get_device', 'check_profile', 'pick', 'cpu_bf16', 'hardware_info', 'git_commit', 'today']
+__all__ = ['PROFILES', 'NATIVE_BF16', 'repo_root', 'data_root', 'weights_root', 'results_dir', 'build_dir', 'file_lock',
+           'seed_everything', 'deterministic', 'get_device', 'check_profile', 'pick', 'cpu_bf16', 'native_bf16',
+           'hardware_info', 'git_commit', 'today']
 
 # %% ../nbs/00_core.ipynb #a1020f8b
 def _find_root(start: Path) -> Path|None:
@@ -105,6 +106,8 @@ def _cpu_name() -> str:
     except OSError: pass
     return platform.processor() or platform.machine()
 
+NATIVE_BF16 = ('amx_bf16', 'avx512_bf16')      # CPU features that compute bfloat16 natively, best first
+
 def cpu_bf16(flags: str|None = None) -> str:
     """Native bfloat16 arithmetic of this CPU, from the /proc/cpuinfo flags (or `flags`): 'amx_bf16' (matrix tiles),
     'avx512_bf16' (dot-product instructions), 'none', or 'unknown' where the flags cannot be read."""
@@ -113,13 +116,19 @@ def cpu_bf16(flags: str|None = None) -> str:
         except OSError: flags = None
         if flags is None: return 'unknown'
     f = set(flags.split(':', 1)[-1].split())
-    return next((x for x in ('amx_bf16', 'avx512_bf16') if x in f), 'none')
+    return next((x for x in NATIVE_BF16 if x in f), 'none')
+
+def native_bf16(device, flags: str|None = None) -> bool:
+    "Does `device` compute bfloat16 natively: a CUDA GPU that supports it, or a CPU with one of `NATIVE_BF16` (`cpu_bf16(flags)`)?"
+    d = torch.device(device)
+    if d.type == 'cuda': return torch.cuda.is_bf16_supported()
+    return d.type == 'cpu' and cpu_bf16(flags) in NATIVE_BF16
 
 def hardware_info(device: torch.device|str|None = None) -> str:
     "One line naming the device: the GPU model, or the CPU model with the threads torch uses and its native bf16."
     device = torch.device(device) if device is not None else get_device()
     if device.type == 'cuda':
-        bf16 = 'bf16' if torch.cuda.is_bf16_supported() else 'no bf16'
+        bf16 = 'bf16' if native_bf16(device) else 'no bf16'
         return f"{torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda}, {bf16}, torch {torch.__version__})"
     return f"{_cpu_name()} ({torch.get_num_threads()} threads of {os.cpu_count()} cores, bf16: {cpu_bf16()}, torch {torch.__version__})"
 

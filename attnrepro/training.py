@@ -14,13 +14,13 @@ import torch.nn.functional as F
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm   # plain tqdm: text, not widgets, in papermill-run notebooks
-from .core import seed_everything, get_device, cpu_bf16
+from .core import seed_everything, get_device, native_bf16
 
 # %% auto #0
-__all__ = ['LOSSES', 'SCHEDULES', 'OPTIMIZERS', 'PRECISIONS', 'CKPT_FORMAT', 'SyntheticBatches', 'TinySR', 'native_bf16',
-           'resolve_precision', 'TrainConfig', 'charbonnier_loss', 'pixel_loss', 'lr_factor', 'rng_state',
-           'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'unwrap', 'load_weights', 'load_model', 'DistInfo',
-           'dist_info', 'init_distributed', 'shard', 'TrainingDiverged', 'make_optimizer', 'Trainer', 'tile_protocol',
+__all__ = ['LOSSES', 'SCHEDULES', 'OPTIMIZERS', 'PRECISIONS', 'CKPT_FORMAT', 'SyntheticBatches', 'TinySR', 'resolve_precision',
+           'TrainConfig', 'charbonnier_loss', 'pixel_loss', 'lr_factor', 'rng_state', 'set_rng_state',
+           'save_checkpoint', 'load_checkpoint', 'unwrap', 'load_weights', 'load_model', 'DistInfo', 'dist_info',
+           'init_distributed', 'shard', 'TrainingDiverged', 'make_optimizer', 'Trainer', 'tile_protocol',
            'tiled_forward', 'count_params', 'model_summary']
 
 # %% ../nbs/03_training.ipynb #64a240f6
@@ -49,16 +49,10 @@ class TinySR(nn.Module):
 LOSSES, SCHEDULES, OPTIMIZERS = ('l1', 'l2', 'charbonnier'), ('none', 'step', 'multistep', 'plateau', 'cosine'), ('adam', 'adamw', 'sgd')
 PRECISIONS = ('fp32', 'bf16', 'auto')     # 'auto': bf16 where the device computes it natively, else fp32 (`resolve_precision`)
 
-def native_bf16(device, flags: str|None = None) -> bool:
-    "Does `device` compute bfloat16 natively: a CUDA GPU that supports it, or a CPU with AMX or AVX-512-bf16 (`cpu_bf16(flags)`)?"
-    d = torch.device(device)
-    if d.type == 'cuda': return torch.cuda.is_bf16_supported()
-    return d.type == 'cpu' and cpu_bf16(flags) in ('amx_bf16', 'avx512_bf16')
-
 def resolve_precision(precision: str, device, flags: str|None = None) -> str:
     """What a run computes in on `device`: 'fp32' and 'bf16' as given; 'auto' is 'bf16' where the device computes bfloat16
-    natively (`native_bf16`), 'fp32' elsewhere — emulated, bf16 autocast makes a CPU step 5–12× slower (an EPYC with AVX2
-    only, `results/train_speed/train_speed.csv`), so 'auto' never asks for it there."""
+    natively (`attnrepro.core.native_bf16`), 'fp32' elsewhere — emulated, bf16 autocast makes a CPU step 5–29× slower (an
+    EPYC with AVX2 only, `results/train_speed/train_speed.csv`), so 'auto' never asks for it there."""
     if precision not in PRECISIONS: raise ValueError(f"precision={precision!r}: choose one of {PRECISIONS}")
     return ('bf16' if native_bf16(device, flags) else 'fp32') if precision == 'auto' else precision
 
