@@ -11,15 +11,21 @@ import torch
 from .core import repo_root, file_lock
 
 # %% auto #0
-__all__ = ['DEFAULT_CFLAGS', 'DEFAULT_LDFLAGS', 'DEFAULT_CUDA_CFLAGS', 'IMPLS', 'KERNEL_DEVICE', 'extensions_dir',
-           'extension_name', 'KernelBuildError', 'log_tail', 'clear_extension_cache', 'cuda_build_possible',
-           'load_extension', 'KernelFallbackWarning', 'reset_fallback_warnings', 'resolve_impl', 'KernelSet',
-           'autocast_on', 'kernel_inputs']
+__all__ = ['DEFAULT_CFLAGS', 'DEFAULT_LDFLAGS', 'DEFAULT_CUDA_CFLAGS', 'CPU_HEADERS', 'IMPLS', 'KERNEL_DEVICE', 'extensions_dir',
+           'light_headers_supported', 'extension_name', 'KernelBuildError', 'log_tail', 'clear_extension_cache',
+           'cuda_build_possible', 'load_extension', 'KernelFallbackWarning', 'reset_fallback_warnings', 'resolve_impl',
+           'KernelSet', 'autocast_on', 'kernel_inputs']
 
 # %% ../nbs/06_kernels.ipynb #e107b030
 DEFAULT_CFLAGS = ('-O3', '-fopenmp', '-march=native')  # OpenMP + vector units of this CPU (hence the CPU in the hash)
 DEFAULT_LDFLAGS = ('-fopenmp',)
 DEFAULT_CUDA_CFLAGS = ('-O3',)
+# A C++-only extension's main.cpp starts with these instead of load_inline's implicit <torch/extension.h>, which is the
+# whole C++ frontend (nn, optim, data, jit, serialize) on top of what a kernel needs: tensors and ATen, pybind11 with
+# torch's type casters, and the error translation the generated bindings call (`torch::wrap_pybind_function`).
+# Measured on a 2-core AMD EPYC: the LCoA kernels build in 28 s instead of 47, the attention upsampling ones in 35
+# instead of 52. Builds with CUDA sources, and a torch whose load_inline has no `no_implicit_headers`, keep its default.
+CPU_HEADERS = ('#include <torch/types.h>', '#include <torch/csrc/utils/pybind.h>', '#include <torch/csrc/Exceptions.h>')
 
 def extensions_dir() -> Path:
     "`$TORCH_EXTENSIONS_DIR` when set, else `<repo>/build/torch_extensions` (created when an extension is built, not here)."
@@ -39,12 +45,23 @@ def _as_list(x) -> list[str]:
     if x is None: return []
     return [x] if isinstance(x, str) else list(x)
 
+@functools.cache
+def light_headers_supported() -> bool:
+    "Whether this torch's `load_inline` can leave out its implicit `<torch/extension.h>` (its `no_implicit_headers`)."
+    import inspect
+    from torch.utils.cpp_extension import load_inline
+    return 'no_implicit_headers' in inspect.signature(load_inline).parameters
+
+def _headers(cuda_sources) -> list[str]:
+    "What `load_extension` puts before the C++ sources: `CPU_HEADERS`, or nothing (load_inline's own headers)."
+    return list(CPU_HEADERS) if not cuda_sources and light_headers_supported() else []
+
 def extension_name(name: str, cpp_sources, cuda_sources=None, functions=None, extra_cflags=DEFAULT_CFLAGS,
                    extra_cuda_cflags=DEFAULT_CUDA_CFLAGS, extra_ldflags=DEFAULT_LDFLAGS) -> str:
     "`<name>_<16 hex digits>`: the hash of everything that changes the built binary."
     if not re.fullmatch(r'[A-Za-z_][A-Za-z0-9_]*', name): raise ValueError(f"extension name must be an identifier, got {name!r}")
     funcs = sorted(functions.items()) if isinstance(functions, dict) else _as_list(functions)
-    parts = [name, *_as_list(cpp_sources), '\0cuda', *_as_list(cuda_sources), '\0fn', repr(funcs),
+    parts = [name, *_headers(cuda_sources), *_as_list(cpp_sources), '\0cuda', *_as_list(cuda_sources), '\0fn', repr(funcs),
              '\0flags', *_as_list(extra_cflags), '\0cuda flags', *_as_list(extra_cuda_cflags), '\0ld', *_as_list(extra_ldflags),
              torch.__version__, str(torch.version.cuda), sys.version, platform.machine(), _cpu_fingerprint()]
     return f"{name}_{hashlib.sha256(chr(1).join(parts).encode()).hexdigest()[:16]}"
@@ -135,9 +152,11 @@ def load_extension(name: str, cpp_sources, cuda_sources=None, functions=None, ex
                 ok, why = cuda_build_possible()
                 if not ok: raise KernelBuildError(name, why, reason=f"CUDA kernel unavailable: {why}")
             d = _build_folder(name, key)
-            kw = dict(cpp_sources=_as_list(cpp_sources), cuda_sources=_as_list(cuda_sources) or None, functions=functions,
+            hdr = _headers(cuda_sources)
+            kw = dict(cpp_sources=hdr + _as_list(cpp_sources), cuda_sources=_as_list(cuda_sources) or None, functions=functions,
                       extra_cflags=_as_list(extra_cflags), extra_cuda_cflags=_as_list(extra_cuda_cflags) or None,
-                      extra_ldflags=_as_list(extra_ldflags), verbose=verbose, with_cuda=bool(cuda_sources))
+                      extra_ldflags=_as_list(extra_ldflags), verbose=verbose, with_cuda=bool(cuda_sources),
+                      **({'no_implicit_headers': True} if hdr else {}))
             with _exclusive(d):
                 earlier, so = (d/'build.ninja').exists(), d/f'{key}.so'
                 if so.exists() and not _library_intact(so):   # dlopen of a truncated library kills the process (SIGBUS)
